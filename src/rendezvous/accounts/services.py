@@ -1,0 +1,143 @@
+"""Accounts: sign-up, bearer-token authentication, profile and token management."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from rendezvous.accounts.schemas import NewToken, SignUp, Token, User, UserCreate, UserUpdate
+from rendezvous.accounts.tables import ApiToken
+from rendezvous.accounts.tables import User as UserRow
+from rendezvous.core.db import transactional
+from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.schemas import Page
+from rendezvous.core.tokens import hash_secret, new_secret
+
+TOKEN_PREFIX = "rdv"
+MAX_TOKENS_PER_USER = 50
+# last_used_at is a hint, not an audit log: refreshing it at most this often keeps
+# authenticated reads from turning into writes.
+LAST_USED_RESOLUTION = timedelta(minutes=5)
+
+_USER_COLUMNS = (
+    UserRow.id,
+    UserRow.name,
+    UserRow.email,
+    UserRow.region,
+    UserRow.region_label,
+    UserRow.timezone,
+    UserRow.created_at,
+)
+
+
+def _user(row: dict[str, Any], prefix: str = "") -> User:
+    return User(**{field: row[prefix + field] for field in User.__struct_fields__})
+
+
+async def _issue_token(user_id: int, name: str) -> NewToken:
+    token = new_secret(TOKEN_PREFIX)
+    now = datetime.now(UTC)
+    rows = await ApiToken.insert(
+        ApiToken(user=user_id, name=name, token_hash=hash_secret(token), created_at=now)
+    ).returning(ApiToken.id)
+    return NewToken(id=rows[0]["id"], name=name, token=token)
+
+
+@transactional
+async def create_user(data: UserCreate) -> SignUp:
+    now = datetime.now(UTC)
+    row = UserRow(
+        name=data.name,
+        email=data.email,
+        region=data.region,
+        timezone=data.timezone,
+        created_at=now,
+    )
+    inserted = await UserRow.insert(row).returning(*_USER_COLUMNS)
+    user = _user(inserted[0])
+    token = await _issue_token(user.id, "first token")
+    return SignUp(user=user, token=token.token)
+
+
+class Authenticated(msgspec.Struct, frozen=True):
+    user: User
+    token_id: int
+
+
+async def authenticate(token: str) -> Authenticated | None:
+    """Resolve a bearer token to its user in one query; None if unknown or revoked."""
+    row = await (
+        ApiToken.select(
+            ApiToken.id,
+            ApiToken.last_used_at,
+            *(getattr(ApiToken.user, column._meta.name) for column in _USER_COLUMNS),
+        )
+        .where(ApiToken.token_hash == hash_secret(token))
+        .first()
+    )
+    if row is None:
+        return None
+    now = datetime.now(UTC)
+    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
+        await _touch_token(row["id"], now)
+    return Authenticated(user=_user(row, prefix="user."), token_id=row["id"])
+
+
+@transactional
+async def _touch_token(token_id: int, now: datetime) -> None:
+    await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token_id)
+
+
+@transactional
+async def update_user(user_id: int, data: UserUpdate) -> User:
+    changes: dict[Any, Any] = {}
+    if data.name is not msgspec.UNSET:
+        changes[UserRow.name] = data.name
+    if data.email is not msgspec.UNSET:
+        changes[UserRow.email] = data.email
+    if data.timezone is not msgspec.UNSET:
+        changes[UserRow.timezone] = data.timezone
+    if data.region is not msgspec.UNSET:
+        changes[UserRow.region] = data.region
+        # The label describes the old region; it is recomputed once geocoding exists.
+        changes[UserRow.region_label] = None
+    query = UserRow.update(changes) if changes else UserRow.update({UserRow.id: UserRow.id})
+    rows = await query.where(UserRow.id == user_id).returning(*_USER_COLUMNS)
+    if not rows:
+        raise NotFound("User not found")
+    return _user(rows[0])
+
+
+@transactional
+async def create_token(user_id: int, name: str) -> NewToken:
+    count = await ApiToken.count().where(ApiToken.user == user_id)
+    if count >= MAX_TOKENS_PER_USER:
+        raise Conflict(
+            f"You already have {MAX_TOKENS_PER_USER} tokens, the most allowed; revoke one first."
+        )
+    return await _issue_token(user_id, name)
+
+
+async def list_tokens(user_id: int, limit: int, offset: int) -> Page[Token]:
+    rows = await (
+        ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.last_used_at)
+        .where(ApiToken.user == user_id)
+        .order_by(ApiToken.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await ApiToken.count().where(ApiToken.user == user_id)
+    return Page(items=[Token(**row) for row in rows], limit=limit, offset=offset, total=total)
+
+
+@transactional
+async def revoke_token(user_id: int, token_id: int) -> None:
+    deleted = await (
+        ApiToken.delete()
+        .where((ApiToken.id == token_id) & (ApiToken.user == user_id))
+        .returning(ApiToken.id)
+    )
+    if not deleted:
+        raise NotFound("Token not found")

@@ -1,0 +1,26 @@
+"""Users and their API tokens."""
+
+from piccolo.columns import BigSerial, ForeignKey, Timestamptz, Varchar
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+
+class User(Table, tablename="app_user"):
+    id = BigSerial(primary_key=True)
+    name = Varchar(length=100)
+    email = Varchar(length=254, null=True, default=None)
+    region = Varchar(length=200, null=True, default=None)
+    # Filled by geocoding the region (a later capability); null until then.
+    region_label = Varchar(length=300, null=True, default=None)
+    timezone = Varchar(length=64, null=True, default=None)
+    created_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="api_token"):
+    id = BigSerial(primary_key=True)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    name = Varchar(length=100)
+    # SHA-256 of the token: the token itself is shown once and never stored.
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz()
+    last_used_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,76 @@
+"""The application factory: handlers, lifespan, auth, errors and OpenAPI in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from rendezvous import __version__
+from rendezvous.accounts.controllers import MeController, UserController
+from rendezvous.accounts.services import authenticate
+from rendezvous.core.auth import BearerAuthMiddleware
+from rendezvous.core.db import close_pool, get_engine, open_pool
+from rendezvous.core.health import HealthController
+from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.groups.controllers import GroupController, InviteController
+from rendezvous.settings import get_settings
+
+MAX_BODY_BYTES = 1024 * 1024
+
+
+@asynccontextmanager
+async def database(app: Litestar) -> AsyncIterator[None]:
+    """Open the PostgreSQL pool for this worker (a no-op on SQLite); close it on shutdown."""
+    engine = get_engine()
+    await open_pool(engine, get_settings().db_pool_size)
+    app.state.engine = engine
+    try:
+        yield
+    finally:
+        await close_pool(engine)
+
+
+def create_app() -> Litestar:
+    get_settings()  # fail at start, not at the first request, on bad configuration
+    return Litestar(
+        route_handlers=[
+            HealthController,
+            UserController,
+            MeController,
+            GroupController,
+            InviteController,
+        ],
+        lifespan=[database],
+        middleware=[
+            DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])
+        ],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=MAX_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title="Rendezvous",
+            version=__version__,
+            description=(
+                "Online friends who want to meet in person: groups, meetup polls, RSVPs, "
+                "fair meeting points and calendar invites. Send `Authorization: Bearer "
+                "<token>`; `POST /users` returns your first token."
+            ),
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token from POST /users or POST /me/tokens",
+                    )
+                }
+            ),
+            security=[{"BearerToken": []}],
+        ),
+    )

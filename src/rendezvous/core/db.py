@@ -1,0 +1,239 @@
+"""The database layer: engines from settings, write transactions, health, migrations.
+
+Two engines behave differently where it matters:
+- SQLite allows one writer at a time. Write transactions start with BEGIN IMMEDIATE
+  (a read-then-write in a DEFERRED transaction can fail with "database is locked"
+  without waiting), and inside one process they queue on an asyncio lock so that the
+  busy timeout only arbitrates between processes. WAL lets readers run meanwhile.
+- PostgreSQL runs through Piccolo's asyncpg pool; read-then-write rules lock the rows
+  they decide on with SELECT ... FOR UPDATE (see `lock_for_update`).
+Both retry transient failures (busy, serialization failure, deadlock) a few times and
+then answer 503 rather than 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import functools
+import io
+import logging
+import random
+import sqlite3
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+import asyncpg
+from piccolo.engine import engine_finder
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query.base import Query
+from piccolo.querystring import QueryString
+
+from rendezvous.core.errors import Unavailable
+from rendezvous.settings import Settings
+
+log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+MAX_WRITE_ATTEMPTS = 5
+# Any 64-bit key will do; it only has to be the same in every process.
+MIGRATION_LOCK_KEY = 0x52_44_56_5A_4D_49_47  # "RDVZMIG"
+CONNECT_TIMEOUT_S = 5.0
+
+
+class RendezvousSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with a busy timeout and an in-process writer queue."""
+
+    def __init__(self, path: str, busy_timeout_ms: int) -> None:
+        # sqlite3's `timeout` installs the busy handler on every connection Piccolo opens.
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000)
+        self._write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        lock = self._write_locks.get(loop)
+        if lock is None:
+            lock = self._write_locks[loop] = asyncio.Lock()
+        return lock
+
+
+def create_engine(settings: Settings) -> Engine:
+    db = settings.database
+    if db.is_sqlite:
+        assert db.sqlite_path is not None
+        return RendezvousSQLiteEngine(str(db.sqlite_path), settings.sqlite_busy_timeout_ms)
+    return PostgresEngine(
+        config={"dsn": db.url, "timeout": CONNECT_TIMEOUT_S, "command_timeout": 30},
+        extensions=(),  # nothing here needs uuid-ossp, which wants a superuser
+    )
+
+
+def get_engine() -> Engine:
+    engine = engine_finder()
+    if engine is None:  # pragma: no cover - PICCOLO_CONF is set on import
+        raise RuntimeError("Piccolo found no engine; is PICCOLO_CONF importable?")
+    return engine
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    return isinstance(engine or get_engine(), SQLiteEngine)
+
+
+# --- errors --------------------------------------------------------------------------
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Failures that the same transaction may not meet if it simply runs again."""
+    if isinstance(exc, sqlite3.OperationalError):
+        text = str(exc).lower()
+        return "locked" in text or "busy" in text
+    return isinstance(
+        exc, asyncpg.SerializationError | asyncpg.DeadlockDetectedError
+    )
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """The database cannot be reached at all (down, restarting, network cut)."""
+    return isinstance(
+        exc,
+        OSError
+        | asyncio.TimeoutError
+        | asyncpg.PostgresConnectionError
+        | asyncpg.InterfaceError
+        | asyncpg.CannotConnectNowError
+        | asyncpg.AdminShutdownError,
+    ) or (isinstance(exc, sqlite3.OperationalError) and "unable to open" in str(exc).lower())
+
+
+# --- transactions --------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _write_transaction(engine: Engine) -> AsyncIterator[None]:
+    if isinstance(engine, RendezvousSQLiteEngine):
+        async with engine.write_lock(), engine.transaction(
+            transaction_type=TransactionType.immediate
+        ):
+            yield
+    else:
+        async with engine.transaction():
+            yield
+
+
+def transactional(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
+    """Run a service function in one write transaction, retried on transient failures.
+
+    A call made inside a running transaction joins it, so transactional services
+    may call each other.
+    """
+
+    @functools.wraps(fn)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        engine = get_engine()
+        if engine.current_transaction.get() is not None:
+            return await fn(*args, **kwargs)
+        for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+            try:
+                async with _write_transaction(engine):
+                    return await fn(*args, **kwargs)
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                log.warning(
+                    "transient database failure, attempt %d of %d: %s",
+                    attempt,
+                    MAX_WRITE_ATTEMPTS,
+                    exc,
+                )
+                if attempt < MAX_WRITE_ATTEMPTS:
+                    await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311
+        raise Unavailable("The database is busy; please retry in a moment.")
+
+    return wrapper
+
+
+def lock_for_update(query: Query[Any, Any]) -> Query[Any, Any]:
+    """SELECT ... FOR UPDATE on PostgreSQL. SQLite needs nothing: its write
+    transactions are already serialised (BEGIN IMMEDIATE + the writer queue)."""
+    if is_sqlite():
+        return query
+    return query.lock_rows("UPDATE")  # type: ignore[attr-defined,no-any-return]
+
+
+# --- lifecycle -----------------------------------------------------------------------
+
+
+async def open_pool(engine: Engine, size: int) -> None:
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=size)
+
+
+async def close_pool(engine: Engine) -> None:
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+
+
+async def ping(engine: Engine, timeout: float = 2.0) -> bool:
+    """True when the database answers a trivial query within `timeout` seconds."""
+    try:
+        await asyncio.wait_for(
+            engine.run_querystring(QueryString("SELECT 1"), in_pool=True), timeout
+        )
+    except Exception as exc:  # any failure means "not available" to a health check
+        log.warning("database ping failed: %r", exc)
+        return False
+    return True
+
+
+# --- migrations ----------------------------------------------------------------------
+
+
+@contextlib.asynccontextmanager
+async def _migration_lock(engine: Engine) -> AsyncIterator[None]:
+    """Only one process applies migrations at a time; the others wait, then find
+    nothing left to do. A PostgreSQL advisory lock, or a file lock beside SQLite's file."""
+    if isinstance(engine, PostgresEngine):
+        connection = await asyncpg.connect(**engine.config)
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+            yield
+        finally:
+            await connection.close()  # ends the session, which releases the lock
+    else:
+        with open(f"{engine.path}.migrate-lock", "w") as handle:
+            await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+async def migrate(engine: Engine | None = None) -> list[str]:
+    """Apply pending migrations of every app; returns "app id" for each one applied."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+    from piccolo.apps.migrations.tables import Migration
+
+    engine = engine or get_engine()
+    if isinstance(engine, SQLiteEngine):
+        # WAL is a property of the file: set once, every later connection uses it.
+        await engine.run_ddl("PRAGMA journal_mode=WAL")
+    async with _migration_lock(engine):
+        if not await Migration.table_exists().run():
+            await Migration.create_table().run()
+        columns = (Migration.app_name, Migration.name)
+        before = {(row["app_name"], row["name"]) for row in await Migration.select(*columns).run()}
+        output = io.StringIO()
+        with contextlib.redirect_stdout(output):  # Piccolo narrates with print()
+            result = await run_forwards(app_name="all")
+        if not result.success:
+            raise RuntimeError(f"migrations failed: {result.message}\n{output.getvalue()}")
+        after = {(row["app_name"], row["name"]) for row in await Migration.select(*columns).run()}
+    return [f"{app} {name}" for app, name in sorted(after - before)]

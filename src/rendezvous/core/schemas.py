@@ -1,0 +1,76 @@
+"""Shared pieces of the HTTP boundary: base Structs, text and id limits, pages."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+from typing import Annotated, Generic, TypeVar
+
+import msgspec
+from litestar.params import Parameter
+
+MAX_ID = 2**63 - 1  # ids are 64-bit; larger numbers cannot name anything
+
+# `\S` anywhere: empty or all-blank text is refused (msgspec applies re.search).
+_NOT_BLANK = r"\S"
+
+Name = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters")
+]
+Title = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters")
+]
+ShortText = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters")
+]
+LongText = Annotated[str, msgspec.Meta(max_length=5000, description="at most 5,000 characters")]
+Email = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=254,
+        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        description="an e-mail address",
+        examples=["ann@example.org"],
+    ),
+]
+TimezoneName = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=64, description="an IANA time zone", examples=["Europe/London"]
+    ),
+]
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+
+
+def path_id(name: str) -> object:
+    """The Parameter for an id in a path: 1 .. 2^63-1, else 400."""
+    return Parameter(ge=1, le=MAX_ID, description=f"the {name.replace('_', ' ')}")
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def check_timezone(name: str | None) -> None:
+    """Raise ValueError (a 400 from msgspec's __post_init__) for an unknown IANA zone."""
+    if name is not None and name not in known_timezones():
+        raise ValueError(f"unknown time zone {name!r}: use an IANA name such as 'Europe/London'")
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of request bodies: unknown fields are refused with a 400."""
+
+
+class Response(msgspec.Struct, kw_only=True):
+    """Base of response bodies."""
+
+
+T = TypeVar("T")
+
+
+class Page(Response, Generic[T]):
+    items: list[T]
+    limit: int
+    offset: int
+    total: int

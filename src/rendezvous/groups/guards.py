@@ -1,0 +1,45 @@
+"""Who may touch a group: outsiders get 404 (the group is not revealed), members
+without the role 403. The caller's role is left in request state for the handler."""
+
+from __future__ import annotations
+
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from rendezvous.core.errors import Forbidden, Invalid, NotFound
+from rendezvous.core.schemas import MAX_ID
+from rendezvous.groups.schemas import Role
+from rendezvous.groups.services import ADMIN_ROLES, find_role
+
+ROLE_STATE_KEY = "group_role"
+
+
+async def _caller_role(connection: ASGIConnection) -> Role:
+    # Guards run before parameter validation, so the id's range is checked here too.
+    group_id = connection.path_params["group_id"]
+    if not 1 <= group_id <= MAX_ID:
+        raise Invalid(f"group_id must be between 1 and {MAX_ID}")
+    role = await find_role(group_id, connection.user.id)
+    if role is None:
+        raise NotFound("Group not found")
+    connection.state[ROLE_STATE_KEY] = role
+    return role
+
+
+async def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    await _caller_role(connection)
+
+
+async def requires_group_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if await _caller_role(connection) not in ADMIN_ROLES:
+        raise Forbidden("Only the group's owners and admins can do this")
+
+
+async def requires_group_owner(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    if await _caller_role(connection) != "owner":
+        raise Forbidden("Only the group's owners can do this")
+
+
+def provide_role(request: ASGIConnection) -> Role:
+    """The caller's role, as found by the guard."""
+    return request.state[ROLE_STATE_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,75 @@
+"""Request and response bodies for groups, members and invites."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from rendezvous.core.schemas import LongText, Name, Request, Response
+
+Role = Literal["owner", "admin", "member"]
+
+MAX_INVITE_USES = 1000
+MAX_INVITE_HOURS = 24 * 30
+
+
+class GroupCreate(Request):
+    name: Name
+    description: LongText = ""
+
+
+class GroupUpdate(Request):
+    name: Name | msgspec.UnsetType = msgspec.UNSET
+    description: LongText | msgspec.UnsetType = msgspec.UNSET
+
+
+class Member(Response):
+    user_id: int
+    name: str
+    role: Role
+    region_label: str | None
+    timezone: str | None
+    joined_at: datetime
+
+
+class GroupSummary(Response):
+    id: int
+    name: str
+    description: str
+    role: Role  # the caller's role in this group
+    member_count: int
+    created_at: datetime
+
+
+class Group(GroupSummary):
+    members: list[Member]
+
+
+class RoleUpdate(Request):
+    role: Role
+
+
+class Membership(Response):
+    group_id: int
+    user_id: int
+    role: Role
+
+
+class InviteCreate(Request):
+    max_uses: Annotated[int, msgspec.Meta(ge=1, le=MAX_INVITE_USES)] = 1
+    expires_in_hours: Annotated[int, msgspec.Meta(ge=1, le=MAX_INVITE_HOURS)] = 72
+
+
+class Invite(Response):
+    id: int
+    group_id: int
+    expires_at: datetime
+    max_uses: int
+    uses: int
+    created_at: datetime
+
+
+class NewInvite(Invite):
+    code: str  # shown this once; only its hash is kept

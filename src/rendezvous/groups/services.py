@@ -1,0 +1,295 @@
+"""Groups: creation, membership and roles, invites.
+
+Every change to a group's membership locks the group row first, so that rules that
+count members or owners (the last owner cannot leave; an invite's uses) see a
+settled state even under concurrent requests.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import msgspec
+from piccolo.query.functions.aggregate import Count
+
+from rendezvous.core.db import lock_for_update, transactional
+from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
+from rendezvous.core.schemas import Page
+from rendezvous.core.tokens import hash_secret, new_secret
+from rendezvous.groups.schemas import (
+    Group,
+    GroupCreate,
+    GroupSummary,
+    GroupUpdate,
+    Invite,
+    InviteCreate,
+    Member,
+    Membership,
+    NewInvite,
+    Role,
+)
+from rendezvous.groups.tables import Group as GroupRow
+from rendezvous.groups.tables import Invite as InviteRow
+from rendezvous.groups.tables import Membership as MembershipRow
+
+INVITE_PREFIX = "inv"
+MAX_MEMBERS = 500
+ADMIN_ROLES: frozenset[Role] = frozenset({"owner", "admin"})
+
+_MEMBER_COLUMNS = (
+    MembershipRow.user.id.as_alias("user_id"),
+    MembershipRow.user.name.as_alias("name"),
+    MembershipRow.role,
+    MembershipRow.user.region_label.as_alias("region_label"),
+    MembershipRow.user.timezone.as_alias("timezone"),
+    MembershipRow.joined_at,
+)
+_INVITE_COLUMNS = (
+    InviteRow.id,
+    InviteRow.group.as_alias("group_id"),
+    InviteRow.expires_at,
+    InviteRow.max_uses,
+    InviteRow.uses,
+    InviteRow.created_at,
+)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+async def find_role(group_id: int, user_id: int) -> Role | None:
+    """The user's role in the group, or None when they are not a member."""
+    row = await (
+        MembershipRow.select(MembershipRow.role)
+        .where((MembershipRow.group == group_id) & (MembershipRow.user == user_id))
+        .first()
+    )
+    return None if row is None else row["role"]
+
+
+async def _members(group_id: int) -> list[Member]:
+    rows = await (
+        MembershipRow.select(*_MEMBER_COLUMNS)
+        .where(MembershipRow.group == group_id)
+        .order_by(MembershipRow.id)
+    )
+    return [Member(**row) for row in rows]
+
+
+async def get_group(group_id: int, role: Role) -> Group:
+    row = await GroupRow.select(
+        GroupRow.id, GroupRow.name, GroupRow.description, GroupRow.created_at
+    ).where(GroupRow.id == group_id).first()
+    if row is None:
+        raise NotFound("Group not found")
+    members = await _members(group_id)
+    return Group(**row, role=role, member_count=len(members), members=members)
+
+
+async def list_groups(user_id: int, limit: int, offset: int) -> Page[GroupSummary]:
+    rows = await (
+        MembershipRow.select(
+            MembershipRow.group.id.as_alias("id"),
+            MembershipRow.group.name.as_alias("name"),
+            MembershipRow.group.description.as_alias("description"),
+            MembershipRow.role,
+            MembershipRow.group.created_at.as_alias("created_at"),
+        )
+        .where(MembershipRow.user == user_id)
+        .order_by(MembershipRow.group.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await MembershipRow.count().where(MembershipRow.user == user_id)
+    counts: dict[int, int] = {}
+    if rows:
+        counted = await (
+            MembershipRow.select(MembershipRow.group, Count(MembershipRow.id, alias="n"))
+            .where(MembershipRow.group.is_in([row["id"] for row in rows]))
+            .group_by(MembershipRow.group)
+        )
+        counts = {row["group"]: row["n"] for row in counted}
+    items = [GroupSummary(**row, member_count=counts.get(row["id"], 0)) for row in rows]
+    return Page(items=items, limit=limit, offset=offset, total=total)
+
+
+# --- groups --------------------------------------------------------------------------
+
+
+@transactional
+async def create_group(user_id: int, data: GroupCreate) -> Group:
+    now = datetime.now(UTC)
+    inserted = await GroupRow.insert(
+        GroupRow(name=data.name, description=data.description, created_by=user_id, created_at=now)
+    ).returning(GroupRow.id)
+    group_id = inserted[0]["id"]
+    await MembershipRow.insert(
+        MembershipRow(group=group_id, user=user_id, role="owner", joined_at=now)
+    )
+    return await get_group(group_id, "owner")
+
+
+@transactional
+async def update_group(group_id: int, role: Role, data: GroupUpdate) -> Group:
+    changes: dict[Any, Any] = {}
+    if data.name is not msgspec.UNSET:
+        changes[GroupRow.name] = data.name
+    if data.description is not msgspec.UNSET:
+        changes[GroupRow.description] = data.description
+    if changes:
+        await GroupRow.update(changes).where(GroupRow.id == group_id)
+    return await get_group(group_id, role)
+
+
+@transactional
+async def delete_group(group_id: int) -> None:
+    await GroupRow.delete().where(GroupRow.id == group_id)
+
+
+# --- members -------------------------------------------------------------------------
+
+
+async def _lock_group(group_id: int) -> None:
+    rows = await lock_for_update(GroupRow.select(GroupRow.id).where(GroupRow.id == group_id))
+    if not rows:
+        raise NotFound("Group not found")
+
+
+async def _require_role(group_id: int, user_id: int) -> Role:
+    """Re-read a role inside the transaction: it may have changed since the guard ran."""
+    role = await find_role(group_id, user_id)
+    if role is None:
+        raise NotFound("Group not found")
+    return role
+
+
+async def _owner_count(group_id: int) -> int:
+    return await MembershipRow.count().where(
+        (MembershipRow.group == group_id) & (MembershipRow.role == "owner")
+    )
+
+
+async def _get_member(group_id: int, user_id: int) -> Member:
+    row = await (
+        MembershipRow.select(*_MEMBER_COLUMNS)
+        .where((MembershipRow.group == group_id) & (MembershipRow.user == user_id))
+        .first()
+    )
+    if row is None:
+        raise NotFound("That user is not a member of this group")
+    return Member(**row)
+
+
+@transactional
+async def change_role(group_id: int, actor_id: int, target_id: int, role: Role) -> Member:
+    await _lock_group(group_id)
+    if await _require_role(group_id, actor_id) != "owner":
+        raise Forbidden("Only an owner can change roles")
+    target = await _get_member(group_id, target_id)
+    if target.role == "owner" and role != "owner" and await _owner_count(group_id) == 1:
+        raise Conflict("The group's last owner cannot step down; make someone else owner first")
+    if target.role != role:
+        await MembershipRow.update({MembershipRow.role: role}).where(
+            (MembershipRow.group == group_id) & (MembershipRow.user == target_id)
+        )
+    return await _get_member(group_id, target_id)
+
+
+@transactional
+async def remove_member(group_id: int, actor_id: int, target_id: int) -> None:
+    """Leave (actor == target) or remove someone: owners remove anyone, admins remove members."""
+    await _lock_group(group_id)
+    actor_role = await _require_role(group_id, actor_id)
+    target = await _get_member(group_id, target_id)
+    if actor_id != target_id:
+        if actor_role not in ADMIN_ROLES:
+            raise Forbidden("Only owners and admins can remove members")
+        if actor_role == "admin" and target.role != "member":
+            raise Forbidden("Admins can remove members, not admins or owners")
+    if target.role == "owner" and await _owner_count(group_id) == 1:
+        raise Conflict(
+            "The group's last owner cannot leave; make someone else owner or delete the group"
+        )
+    await MembershipRow.delete().where(
+        (MembershipRow.group == group_id) & (MembershipRow.user == target_id)
+    )
+
+
+# --- invites -------------------------------------------------------------------------
+
+
+@transactional
+async def create_invite(group_id: int, actor_id: int, data: InviteCreate) -> NewInvite:
+    code = new_secret(INVITE_PREFIX)
+    now = datetime.now(UTC)
+    rows = await InviteRow.insert(
+        InviteRow(
+            group=group_id,
+            code_hash=hash_secret(code),
+            created_by=actor_id,
+            max_uses=data.max_uses,
+            uses=0,
+            expires_at=now + timedelta(hours=data.expires_in_hours),
+            created_at=now,
+        )
+    ).returning(*_INVITE_COLUMNS)
+    return NewInvite(**rows[0], code=code)
+
+
+async def list_invites(group_id: int, limit: int, offset: int) -> Page[Invite]:
+    rows = await (
+        InviteRow.select(*_INVITE_COLUMNS)
+        .where(InviteRow.group == group_id)
+        .order_by(InviteRow.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await InviteRow.count().where(InviteRow.group == group_id)
+    return Page(items=[Invite(**row) for row in rows], limit=limit, offset=offset, total=total)
+
+
+@transactional
+async def revoke_invite(group_id: int, invite_id: int) -> None:
+    deleted = await (
+        InviteRow.delete()
+        .where((InviteRow.id == invite_id) & (InviteRow.group == group_id))
+        .returning(InviteRow.id)
+    )
+    if not deleted:
+        raise NotFound("Invite not found")
+
+
+@transactional
+async def accept_invite(code: str, user_id: int) -> tuple[Membership, bool]:
+    """Join the invite's group; (membership, True) if joined now, (.., False) if already in."""
+    found = await InviteRow.select(InviteRow.group).where(
+        InviteRow.code_hash == hash_secret(code)
+    ).first()
+    if found is None:
+        raise NotFound("Unknown invite code")
+    group_id = found["group"]
+    await _lock_group(group_id)
+    # Read the invite again under the group lock: its uses may have just changed.
+    invite = await InviteRow.select(
+        InviteRow.id, InviteRow.uses, InviteRow.max_uses, InviteRow.expires_at
+    ).where(InviteRow.code_hash == hash_secret(code)).first()
+    if invite is None:
+        raise NotFound("Unknown invite code")
+    role = await find_role(group_id, user_id)
+    if role is not None:
+        return Membership(group_id=group_id, user_id=user_id, role=role), False
+    now = datetime.now(UTC)
+    if invite["expires_at"] <= now:
+        raise Gone("This invite has expired")
+    if invite["uses"] >= invite["max_uses"]:
+        raise Gone("This invite has been used up")
+    if await MembershipRow.count().where(MembershipRow.group == group_id) >= MAX_MEMBERS:
+        raise Conflict(f"This group is full ({MAX_MEMBERS} members)")
+    await MembershipRow.insert(
+        MembershipRow(group=group_id, user=user_id, role="member", joined_at=now)
+    )
+    await InviteRow.update({InviteRow.uses: InviteRow.uses + 1}).where(
+        InviteRow.id == invite["id"]
+    )
+    return Membership(group_id=group_id, user_id=user_id, role="member"), True

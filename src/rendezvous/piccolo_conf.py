@@ -1,0 +1,15 @@
+"""Piccolo's configuration: the engine built from settings, and the apps."""
+
+from piccolo.conf.apps import AppRegistry
+
+from rendezvous.core.db import create_engine
+from rendezvous.settings import get_settings
+
+DB = create_engine(get_settings())
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "rendezvous.accounts.piccolo_app",
+        "rendezvous.groups.piccolo_app",
+    ]
+)
