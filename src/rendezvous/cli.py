@@ -1,0 +1,94 @@
+"""The `rendezvous` command: serve, migrate, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+from rendezvous.settings import ConfigurationError, get_settings
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=get_settings().log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+def _migrate() -> None:
+    from rendezvous.core.db import migrate
+
+    applied = asyncio.run(migrate())
+    for name in applied:
+        print(f"applied migration {name}")
+    print(f"database is up to date ({len(applied)} migration(s) applied)")
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    _migrate()
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    # Migrate once here, before uvicorn starts its workers, so they never race.
+    _migrate()
+    uvicorn.run(
+        "rendezvous.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level=get_settings().log_level,
+        timeout_graceful_shutdown=30,
+    )
+
+
+def cmd_demo(_: argparse.Namespace) -> None:
+    from rendezvous.demo import seed
+
+    _migrate()
+    print(asyncio.run(seed(get_settings().public_url)))
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rendezvous",
+        description="Rendezvous: online friends who want to meet in person.",
+        epilog="Configuration comes from RENDEZVOUS_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="apply pending migrations, then serve the API")
+    serve.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="TCP port (default 8000)")
+    serve.add_argument(
+        "--workers", type=_positive, default=1, help="worker processes (default 1)"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="apply pending migrations and exit")
+    migrate.set_defaults(handler=cmd_migrate)
+
+    demo = commands.add_parser("demo", help="seed a demo group and print a tour")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        _configure_logging()
+        args.handler(args)
+    except ConfigurationError as exc:
+        print(f"rendezvous: configuration error: {exc}", file=sys.stderr)
+        sys.exit(2)

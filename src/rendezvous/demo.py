@@ -1,0 +1,86 @@
+"""`rendezvous demo`: seed a small group of friends and print a tour of the API."""
+
+from __future__ import annotations
+
+import shlex
+
+from rendezvous.accounts import services as accounts
+from rendezvous.accounts.schemas import UserCreate
+from rendezvous.groups import services as groups
+from rendezvous.groups.schemas import GroupCreate, InviteCreate
+
+# Friends from an online forum, spread across Britain.
+FRIENDS = [
+    ("Alison", "alison@example.org", "Leeds, UK"),
+    ("Bronwen", "bronwen@example.org", "Cardiff, UK"),
+    ("Catriona", "catriona@example.org", "Glasgow, UK"),
+    ("Deborah", "deborah@example.org", "Norwich, UK"),
+    ("Eilidh", None, "Inverness, UK"),
+]
+
+
+def _curl(base: str, method: str, path: str, body: str | None = None, as_: str = "ALISON") -> str:
+    """A ready-to-paste curl command; the token comes from a shell variable set above."""
+    parts = ["curl -s"]
+    if method != "GET":
+        parts.append(f"-X {method}")
+    if as_:
+        parts.append(f'-H "Authorization: Bearer ${as_}"')
+    if body is not None:
+        parts.append(f"-H 'Content-Type: application/json' -d '{body}'")
+    parts.append(f"{base}{path}")
+    return " ".join(parts)
+
+
+async def seed(base_url: str) -> str:
+    """Create the friends, their group and an invite; return the tour to print."""
+    signups = [
+        await accounts.create_user(
+            UserCreate(name=name, email=email, region=region, timezone="Europe/London")
+        )
+        for name, email, region in FRIENDS
+    ]
+    organiser = signups[0]
+    group = await groups.create_group(
+        organiser.user.id,
+        GroupCreate(
+            name="Forum friends meet-up",
+            description="Seven years on the forum; time to meet in person.",
+        ),
+    )
+    invite = await groups.create_invite(
+        group.id, organiser.user.id, InviteCreate(max_uses=10, expires_in_hours=24 * 7)
+    )
+    for signup in signups[1:]:
+        await groups.accept_invite(invite.code, signup.user.id)
+    await groups.change_role(group.id, organiser.user.id, signups[1].user.id, "admin")
+    spare = await groups.create_invite(group.id, organiser.user.id, InviteCreate())
+
+    lines = [
+        f"Seeded group {group.id} '{group.name}' with {len(signups)} friends:",
+        *(f"  {s.user.name:<9} {s.user.region}" for s in signups),
+        "",
+        "Serve the API (rendezvous serve), then paste these into a shell:",
+        "",
+        *(f"export {s.user.name.upper()}={shlex.quote(s.token)}" for s in signups),
+        "",
+        f"# who am I? ({organiser.user.name}, the group's owner)",
+        _curl(base_url, "GET", "/me"),
+        "# my groups, then this one with its members and their roles",
+        _curl(base_url, "GET", "/groups"),
+        _curl(base_url, "GET", f"/groups/{group.id}"),
+        "# invite one more friend: a single-use code valid for 72 hours",
+        _curl(base_url, "POST", f"/groups/{group.id}/invites", '{"max_uses": 1}'),
+        "# a newcomer signs up (the response holds her token, shown once)",
+        "export FIONA=$("
+        + _curl(base_url, "POST", "/users", '{"name": "Fiona", "region": "Exeter, UK"}', as_="")
+        + """ | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')""",
+        "# as an outsider she cannot see the group (404) until she accepts a spare code (201)",
+        _curl(base_url, "GET", f"/groups/{group.id}", as_="FIONA"),
+        _curl(base_url, "POST", f"/invites/{spare.code}/accept", as_="FIONA"),
+        "# a plain member cannot rename the group (403)",
+        _curl(base_url, "PATCH", f"/groups/{group.id}", '{"name": "Renamed"}', as_="DEBORAH"),
+        "# the API's own documentation",
+        f"curl -s {base_url}/schema/openapi.json | head -c 300",
+    ]
+    return "\n".join(lines)
