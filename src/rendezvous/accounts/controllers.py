@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts import services
 from rendezvous.accounts.schemas import NewToken, SignUp, Token, TokenCreate, User, UserCreate, UserUpdate
@@ -25,10 +25,10 @@ class UserController(Controller):
         "/",
         operation_id="createUser",
         opt={EXCLUDE_FROM_AUTH: True},
-        security=[],
+        security=[{}],  # public: an empty requirement overrides the global bearer one
         responses=errors(400, 413, 422),
     )
-    async def create_user(self, data: UserCreate) -> SignUp:
+    async def create_user(self, data: JSONBody[UserCreate]) -> SignUp:
         """Sign up; the response holds the account's first token, shown only this once."""
         return await services.create_user(data)
 
@@ -43,13 +43,13 @@ class MeController(Controller):
         return request.user
 
     @patch("/", operation_id="updateMe", responses=errors(400, 401, 413, 422))
-    async def update_me(self, request: Request[User, object, object], data: UserUpdate) -> User:
+    async def update_me(self, request: Request[User, object, object], data: JSONBody[UserUpdate]) -> User:
         """Change name, e-mail, region or time zone; null clears an optional field."""
         return await services.update_user(request.user.id, data)
 
     @post("/tokens", operation_id="createToken", responses=errors(400, 401, 409, 413))
     async def create_token(
-        self, request: Request[User, object, object], data: TokenCreate | None = None
+        self, request: Request[User, object, object], data: JSONBody[TokenCreate | None] = None
     ) -> NewToken:
         """Issue another API token (at most 50 per account); it is shown only this once."""
         return await services.create_token(request.user.id, (data or TokenCreate()).name)

@@ -25,7 +25,7 @@ class HealthController(Controller):
         "/",
         operation_id="health",
         opt={EXCLUDE_FROM_AUTH: True},
-        security=[],
+        security=[{}],  # public: an empty requirement overrides the global bearer one
         responses={
             HTTP_503_SERVICE_UNAVAILABLE: ResponseSpec(Health, description="Database unreachable")
         },

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Request, Response, delete, get, patch, post
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from rendezvous.accounts.schemas import User
@@ -16,7 +16,7 @@ from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
 from rendezvous.groups import services
 from rendezvous.groups.guards import (
-    provide_role,
+    provide_caller_role,
     requires_group_admin,
     requires_group_owner,
     requires_member,
@@ -45,10 +45,10 @@ AuthedRequest = Request[User, object, object]
 class GroupController(Controller):
     path = "/groups"
     tags = ["groups"]
-    dependencies = {"role": Provide(provide_role, sync_to_thread=False)}
+    dependencies = {"caller_role": Provide(provide_caller_role, sync_to_thread=False)}
 
     @post("/", operation_id="createGroup", responses=errors(400, 401, 413))
-    async def create_group(self, request: AuthedRequest, data: GroupCreate) -> Group:
+    async def create_group(self, request: AuthedRequest, data: JSONBody[GroupCreate]) -> Group:
         """Create a group; the caller becomes its owner."""
         return await services.create_group(request.user.id, data)
 
@@ -65,9 +65,9 @@ class GroupController(Controller):
         guards=[requires_member],
         responses=errors(400, 401, 404),
     )
-    async def get_group(self, group_id: GroupId, role: Role) -> Group:
+    async def get_group(self, group_id: GroupId, caller_role: NamedDependency[Role]) -> Group:
         """A group with its members (names, roles, region labels; never coordinates)."""
-        return await services.get_group(group_id, role)
+        return await services.get_group(group_id, caller_role)
 
     @patch(
         "/{group_id:int}",
@@ -75,9 +75,9 @@ class GroupController(Controller):
         guards=[requires_group_admin],
         responses=errors(400, 401, 403, 404, 413),
     )
-    async def update_group(self, group_id: GroupId, role: Role, data: GroupUpdate) -> Group:
+    async def update_group(self, group_id: GroupId, caller_role: NamedDependency[Role], data: JSONBody[GroupUpdate]) -> Group:
         """Rename or re-describe a group (owners and admins)."""
-        return await services.update_group(group_id, role, data)
+        return await services.update_group(group_id, caller_role, data)
 
     @delete(
         "/{group_id:int}",
@@ -96,7 +96,7 @@ class GroupController(Controller):
         responses=errors(400, 401, 403, 404, 409, 413),
     )
     async def change_role(
-        self, request: AuthedRequest, group_id: GroupId, user_id: UserId, data: RoleUpdate
+        self, request: AuthedRequest, group_id: GroupId, user_id: UserId, data: JSONBody[RoleUpdate]
     ) -> Member:
         """Make a member an owner, admin or plain member (owners). The last owner
         cannot step down (409)."""
@@ -120,7 +120,7 @@ class GroupController(Controller):
         responses=errors(400, 401, 403, 404, 413),
     )
     async def create_invite(
-        self, request: AuthedRequest, group_id: GroupId, data: InviteCreate | None = None
+        self, request: AuthedRequest, group_id: GroupId, data: JSONBody[InviteCreate | None] = None
     ) -> NewInvite:
         """Create an invite code (owners and admins): single-use and valid for 72 hours
         unless `max_uses` / `expires_in_hours` say otherwise. The code is shown only this once."""

@@ -3,6 +3,7 @@ without the role 403. The caller's role is left in request state for the handler
 
 from __future__ import annotations
 
+from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
@@ -40,6 +41,6 @@ async def requires_group_owner(connection: ASGIConnection, _: BaseRouteHandler) 
         raise Forbidden("Only the group's owners can do this")
 
 
-def provide_role(request: ASGIConnection) -> Role:
+def provide_caller_role(request: Request) -> Role:
     """The caller's role, as found by the guard."""
     return request.state[ROLE_STATE_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,61 @@
+from tests.helpers import Api
+
+
+async def test_health_reports_the_database(api: Api) -> None:
+    response = await api.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> None:
+    response = await api.get("/schema/openapi.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["components"]["securitySchemes"]["BearerToken"] == {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "An API token from POST /users or POST /me/tokens",
+    }
+    assert schema["security"] == [{"BearerToken": []}]
+    operations = {
+        (method.upper(), path): operation
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+    }
+    expected = {
+        ("GET", "/health"),
+        ("POST", "/users"),
+        ("GET", "/me"),
+        ("PATCH", "/me"),
+        ("POST", "/me/tokens"),
+        ("GET", "/me/tokens"),
+        ("DELETE", "/me/tokens/{token_id}"),
+        ("POST", "/groups"),
+        ("GET", "/groups"),
+        ("GET", "/groups/{group_id}"),
+        ("PATCH", "/groups/{group_id}"),
+        ("DELETE", "/groups/{group_id}"),
+        ("PATCH", "/groups/{group_id}/members/{user_id}"),
+        ("DELETE", "/groups/{group_id}/members/{user_id}"),
+        ("POST", "/groups/{group_id}/invites"),
+        ("GET", "/groups/{group_id}/invites"),
+        ("DELETE", "/groups/{group_id}/invites/{invite_id}"),
+        ("POST", "/invites/{code}/accept"),
+    }
+    assert expected <= set(operations)
+    for key, operation in operations.items():
+        assert operation.get("operationId"), key
+        assert operation.get("summary") or operation.get("description"), key
+        assert "503" in operation["responses"], key
+        public = key in {("GET", "/health"), ("POST", "/users")}
+        assert ("401" in operation["responses"]) != public, key
+        assert (operation.get("security") == [{}]) == public, key
+    for key in [("POST", "/users"), ("PATCH", "/me"), ("POST", "/groups")]:
+        responses = operations[key]["responses"]
+        assert {"400", "413"} <= set(responses), key
+        assert "requestBody" in operations[key], key
+    for key in [("PATCH", "/groups/{group_id}"), ("DELETE", "/groups/{group_id}/members/{user_id}")]:
+        assert {"403", "404"} <= set(operations[key]["responses"]), key
+    assert "409" in operations[("DELETE", "/groups/{group_id}/members/{user_id}")]["responses"]
+    assert "410" in operations[("POST", "/invites/{code}/accept")]["responses"]
+    assert "422" in operations[("POST", "/users")]["responses"]

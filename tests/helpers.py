@@ -1,0 +1,89 @@
+"""A thin client for the tests: people sign up, and act with their own token."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Person:
+    id: int
+    name: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class Api:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def request(
+        self, method: str, path: str, as_: Person | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        headers = dict(kwargs.pop("headers", {}))
+        if as_ is not None:
+            headers.update(as_.headers)
+        return await self.client.request(method, path, headers=headers, **kwargs)
+
+    async def get(self, path: str, as_: Person | None = None, **kw: Any) -> httpx.Response:
+        return await self.request("GET", path, as_, **kw)
+
+    async def post(self, path: str, as_: Person | None = None, **kw: Any) -> httpx.Response:
+        return await self.request("POST", path, as_, **kw)
+
+    async def patch(self, path: str, as_: Person | None = None, **kw: Any) -> httpx.Response:
+        return await self.request("PATCH", path, as_, **kw)
+
+    async def put(self, path: str, as_: Person | None = None, **kw: Any) -> httpx.Response:
+        return await self.request("PUT", path, as_, **kw)
+
+    async def delete(self, path: str, as_: Person | None = None, **kw: Any) -> httpx.Response:
+        return await self.request("DELETE", path, as_, **kw)
+
+    # --- building blocks -----------------------------------------------------------
+
+    async def signup(self, name: str = "Ann", **fields: Any) -> Person:
+        response = await self.post("/users", json={"name": name, **fields})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Person(id=body["user"]["id"], name=name, token=body["token"])
+
+    async def group(self, owner: Person, name: str = "Forum friends") -> int:
+        response = await self.post("/groups", owner, json={"name": name})
+        assert response.status_code == 201, response.text
+        return int(response.json()["id"])
+
+    async def invite(self, group_id: int, by: Person, **fields: Any) -> str:
+        response = await self.post(f"/groups/{group_id}/invites", by, json=fields)
+        assert response.status_code == 201, response.text
+        return str(response.json()["code"])
+
+    async def join(self, group_id: int, owner: Person, *people: Person) -> None:
+        code = await self.invite(group_id, owner, max_uses=max(1, len(people)))
+        for person in people:
+            response = await self.post(f"/invites/{code}/accept", person)
+            assert response.status_code == 201, response.text
+
+    async def set_role(self, group_id: int, owner: Person, person: Person, role: str) -> None:
+        response = await self.patch(
+            f"/groups/{group_id}/members/{person.id}", owner, json={"role": role}
+        )
+        assert response.status_code == 200, response.text
+
+
+def assert_error(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
+    """A JSON error with this status whose detail mentions every word given."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json"), response.headers
+    body: dict[str, Any] = response.json()
+    assert body["status_code"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    for word in words:
+        assert word.lower() in body["detail"].lower(), body["detail"]
+    return body
