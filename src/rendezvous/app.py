@@ -18,6 +18,7 @@ from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.core.strict_body import check_json_body
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.settings import get_settings
 
@@ -51,6 +52,7 @@ def create_app() -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])
         ],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=check_json_body,
         request_max_body_size=MAX_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title="Rendezvous",

@@ -11,24 +11,27 @@ from litestar.params import Parameter
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; larger numbers cannot name anything
 
-# `\S` anywhere: empty or all-blank text is refused (msgspec applies re.search).
-_NOT_BLANK = r"\S"
+# Text must not be blank, and no text may hold a NUL (PostgreSQL cannot store one).
+_NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
+_NO_NUL = r"^[^\x00]*$"
 
 Name = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters")
+    str, msgspec.Meta(min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters, not blank")
 ]
 Title = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters")
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank")
 ]
 ShortText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters")
+    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank")
 ]
-LongText = Annotated[str, msgspec.Meta(max_length=5000, description="at most 5,000 characters")]
+LongText = Annotated[
+    str, msgspec.Meta(max_length=5000, pattern=_NO_NUL, description="at most 5,000 characters")
+]
 Email = Annotated[
     str,
     msgspec.Meta(
         max_length=254,
-        pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+        pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$",
         description="an e-mail address",
         examples=["ann@example.org"],
     ),
