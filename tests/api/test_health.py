@@ -1,3 +1,7 @@
+import warnings
+
+from litestar import Litestar
+
 from tests.helpers import Api
 
 
@@ -59,3 +63,25 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
     assert "409" in operations[("DELETE", "/groups/{group_id}/members/{user_id}")]["responses"]
     assert "410" in operations[("POST", "/invites/{code}/accept")]["responses"]
     assert "422" in operations[("POST", "/users")]["responses"]
+
+
+async def test_health_is_503_when_the_database_is_unreachable(api: Api, app: Litestar) -> None:
+    from piccolo.engine.postgres import PostgresEngine
+
+    from tests.server import free_port
+
+    working = app.state.engine
+    # Nothing listens on this port: as if the database had gone away. (Piccolo warns
+    # at once that it cannot read the server's version.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        app.state.engine = PostgresEngine(
+            config={"dsn": f"postgresql://nobody@127.0.0.1:{free_port()}/none", "timeout": 1}
+        )
+    try:
+        response = await api.get("/health")
+    finally:
+        app.state.engine = working
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable", "database": "unavailable"}
+    assert (await api.get("/health")).status_code == 200

@@ -1,0 +1,142 @@
+"""The `rendezvous` command as users run it: from any directory, several at once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.server import rendezvous, serving
+
+pytestmark = pytest.mark.slow
+
+
+def _without_database_url() -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("RENDEZVOUS_DATABASE_URL", None)
+    return env
+
+
+def test_commands_work_from_any_directory_with_a_default_sqlite_file(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "rendezvous", "migrate"],
+        cwd=tmp_path,
+        env=_without_database_url(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "4 migration(s) applied" in result.stdout
+    assert (tmp_path / "rendezvous.sqlite").exists()
+    again = subprocess.run(
+        [sys.executable, "-m", "rendezvous", "migrate"],
+        cwd=tmp_path,
+        env=_without_database_url(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "0 migration(s) applied" in again.stdout
+
+
+def test_bad_configuration_is_reported_clearly(tmp_path: Path) -> None:
+    for url in ("mysql://x/y", "sqlite://relative.sqlite", "postgresql:///nohost"):
+        result = rendezvous("migrate", cwd=tmp_path, env={"RENDEZVOUS_DATABASE_URL": url})
+        assert result.returncode == 2, (url, result.stderr)
+        assert "RENDEZVOUS_DATABASE_URL" in result.stderr
+        assert "Traceback" not in result.stderr
+    result = rendezvous("migrate", cwd=tmp_path, env={"RENDEZVOUS_PUBLIC_URL": "ftp://x"})
+    assert result.returncode == 2 and "RENDEZVOUS_PUBLIC_URL" in result.stderr
+
+
+def _fresh_database_url(tmp_path: Path) -> tuple[str, str | None]:
+    """A URL for an empty database on the engine under test (and the PG db to drop)."""
+    url = os.environ["RENDEZVOUS_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        return f"sqlite:///{tmp_path}/fresh.sqlite", None
+    name = f"rendezvous_fresh_{uuid.uuid4().hex[:10]}"
+
+    async def create() -> None:
+        connection = await asyncpg.connect(url)
+        await connection.execute(f'CREATE DATABASE "{name}"')
+        await connection.close()
+
+    asyncio.run(create())
+    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), name
+
+
+def _drop(name: str | None) -> None:
+    if name is None:
+        return
+
+    async def drop() -> None:
+        connection = await asyncpg.connect(os.environ["RENDEZVOUS_DATABASE_URL"])
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await connection.close()
+
+    asyncio.run(drop())
+
+
+def test_several_processes_migrating_at_once_do_not_race(tmp_path: Path) -> None:
+    url, name = _fresh_database_url(tmp_path)
+    try:
+        env = {**os.environ, "RENDEZVOUS_DATABASE_URL": url}
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "-m", "rendezvous", "migrate"],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        outputs = [process.communicate(timeout=120) for process in processes]
+        assert [p.returncode for p in processes] == [0] * 4, outputs
+        applied = [int(re.search(r"\((\d+) migration", out).group(1)) for out, _ in outputs]  # type: ignore[union-attr]
+        assert sorted(applied) == [0, 0, 0, 4]
+        # and the schema works: serve on it with two workers
+        with serving(tmp_path, workers=2, env={"RENDEZVOUS_DATABASE_URL": url}) as base:
+            signup = httpx.post(f"{base}/users", json={"name": "Ann"}, timeout=10)
+            assert signup.status_code == 201
+            headers = {"Authorization": f"Bearer {signup.json()['token']}"}
+            for _ in range(10):  # spread over both workers
+                assert httpx.get(f"{base}/me", headers=headers, timeout=10).status_code == 200
+    finally:
+        _drop(name)
+
+
+def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
+    env = {"RENDEZVOUS_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite"}
+    result = rendezvous("demo", cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    tokens = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, re.MULTILINE))
+    assert set(tokens) == {"ALISON", "BRONWEN", "CATRIONA", "DEBORAH", "EILIDH"}
+    group_id = int(re.search(r"Seeded group (\d+)", result.stdout).group(1))  # type: ignore[union-attr]
+    assert f"/groups/{group_id}" in result.stdout
+    assert "curl -s" in result.stdout
+    with serving(tmp_path, env=env) as base:
+        headers = {"Authorization": f"Bearer {tokens['ALISON']}"}
+        me = httpx.get(f"{base}/me", headers=headers, timeout=10).json()
+        assert me["name"] == "Alison" and me["region"] == "Leeds, UK"
+        group = httpx.get(f"{base}/groups/{group_id}", headers=headers, timeout=10).json()
+        assert group["member_count"] == 5
+        roles = {m["name"]: m["role"] for m in group["members"]}
+        assert roles == {
+            "Alison": "owner", "Bronwen": "admin", "Catriona": "member", "Deborah": "member", "Eilidh": "member",
+        }
+        # the tour's 403 example really is one
+        deborah = {"Authorization": f"Bearer {tokens['DEBORAH']}"}
+        renamed = httpx.patch(f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10)
+        assert renamed.status_code == 403

@@ -1,0 +1,62 @@
+from pathlib import Path
+
+import pytest
+
+from rendezvous.settings import ConfigurationError, load_settings, parse_database_url
+
+
+def test_sqlite_urls_follow_sqlalchemys_convention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    relative = parse_database_url("sqlite:///data/app.sqlite")
+    assert relative.is_sqlite and relative.sqlite_path == tmp_path / "data" / "app.sqlite"
+    absolute = parse_database_url("sqlite:////var/lib/app.sqlite")
+    assert absolute.sqlite_path == Path("/var/lib/app.sqlite")
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:p@db:5432/app", "postgres://u@localhost/app", "postgresql://u@/app?host=/run/postgresql"],
+)
+def test_postgres_urls(url: str) -> None:
+    config = parse_database_url(url)
+    assert config.engine == "postgres" and not config.is_sqlite and config.url == url
+
+
+@pytest.mark.parametrize(
+    "url", ["", "sqlite://", "sqlite:///", "sqlite://x.sqlite", "mysql://u@h/db", "postgresql:///db", "nonsense"]
+)
+def test_bad_urls_are_configuration_errors(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="RENDEZVOUS_DATABASE_URL"):
+        parse_database_url(url)
+
+
+def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("RENDEZVOUS_DATABASE_URL", "RENDEZVOUS_PUBLIC_URL", "RENDEZVOUS_DB_POOL_SIZE", "RENDEZVOUS_LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database.sqlite_path == tmp_path / "rendezvous.sqlite"
+    assert settings.public_url == "http://localhost:8000"
+    assert settings.db_pool_size == 10
+    assert settings.log_level == "info"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RENDEZVOUS_PUBLIC_URL", "localhost:8000"),
+        ("RENDEZVOUS_DB_POOL_SIZE", "0"),
+        ("RENDEZVOUS_DB_POOL_SIZE", "many"),
+        ("RENDEZVOUS_SQLITE_BUSY_TIMEOUT_MS", "5"),
+        ("RENDEZVOUS_LOG_LEVEL", "loud"),
+    ],
+)
+def test_bad_values_name_their_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        load_settings()
+
+
+def test_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDEZVOUS_PUBLIC_URL", "https://meet.example.org/")
+    assert load_settings().public_url == "https://meet.example.org"
