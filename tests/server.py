@@ -21,7 +21,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rendezvous(*args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def rendezvous(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the installed command line to completion."""
     return subprocess.run(
         [sys.executable, "-m", "rendezvous", *args],
@@ -40,7 +42,16 @@ def serving(cwd: Path, workers: int = 1, env: dict[str, str] | None = None) -> I
     port = free_port()
     log = (cwd / f"serve-{port}.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "rendezvous", "serve", "--port", str(port), "--workers", str(workers)],
+        [
+            sys.executable,
+            "-m",
+            "rendezvous",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         cwd=cwd,
         env={**os.environ, **(env or {})},
         stdout=log,

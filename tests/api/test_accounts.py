@@ -9,7 +9,12 @@ from tests.helpers import Api, assert_error
 async def test_sign_up_returns_the_user_and_a_token_shown_once(api: Api) -> None:
     response = await api.post(
         "/users",
-        json={"name": "Ann", "email": "ann@example.org", "region": "Leeds, UK", "timezone": "Europe/London"},
+        json={
+            "name": "Ann",
+            "email": "ann@example.org",
+            "region": "Leeds, UK",
+            "timezone": "Europe/London",
+        },
     )
     assert response.status_code == 201
     body = response.json()
@@ -109,7 +114,11 @@ async def test_several_tokens_and_revocation(api: Api) -> None:
     assert unnamed.status_code == 201 and unnamed.json()["name"]
 
     listed = (await api.get("/me/tokens", ann)).json()
-    assert [item["name"] for item in listed["items"]] == ["first token", "laptop", unnamed.json()["name"]]
+    assert [item["name"] for item in listed["items"]] == [
+        "first token",
+        "laptop",
+        unnamed.json()["name"],
+    ]
     assert listed["total"] == 3
     for item in listed["items"]:
         assert set(item) == {"id", "name", "created_at", "last_used_at"}

@@ -40,7 +40,12 @@ BAD_BODIES = [
     ("POST", "/groups", b'{"name": "   "}', ["name"]),
     ("POST", "/groups", b'{"name": "a\\u0000b"}', ["name"]),
     ("POST", "/groups", json.dumps({"name": "x" * 101}).encode(), ["name", "100"]),
-    ("POST", "/groups", json.dumps({"name": "ok", "description": "d" * 5001}).encode(), ["description", "5000"]),
+    (
+        "POST",
+        "/groups",
+        json.dumps({"name": "ok", "description": "d" * 5001}).encode(),
+        ["description", "5000"],
+    ),
     ("POST", "/groups", b'{"name": "ok", "owner": 1}', ["unknown field", "owner"]),
     ("POST", "/groups", b'{"name": ["a"]}', ["name"]),
     ("PATCH", "/groups/{g}", b'{"name": null}', ["name"]),
@@ -79,8 +84,10 @@ async def test_bad_bodies_get_400_and_change_nothing(
     assert await _snapshot(api, owner, group_id) == before
 
 
-async def test_sign_up_rejects_bad_bodies_and_creates_nobody(api: Api, world: tuple[Person, int]) -> None:
-    owner, group_id = world
+async def test_sign_up_rejects_bad_bodies_and_creates_nobody(
+    api: Api, world: tuple[Person, int]
+) -> None:
+    owner, _ = world
     for body in (
         {},
         {"name": ""},
@@ -115,7 +122,9 @@ async def test_sign_up_rejects_bad_bodies_and_creates_nobody(api: Api, world: tu
         (f"/groups/{{g}}/members/{MAX_ID + 1}", 400),
     ],
 )
-async def test_bad_ids_get_4xx_json(api: Api, world: tuple[Person, int], path: str, status: int) -> None:
+async def test_bad_ids_get_4xx_json(
+    api: Api, world: tuple[Person, int], path: str, status: int
+) -> None:
     owner, group_id = world
     method = "GET" if path.count("/") == 2 and path.startswith("/groups") else "DELETE"
     response = await api.request(method, path.format(g=group_id), owner)
@@ -135,7 +144,9 @@ async def test_bad_ids_get_4xx_json(api: Api, world: tuple[Person, int], path: s
         {"offset": 2**64},
     ],
 )
-async def test_paging_out_of_range_gets_400(api: Api, world: tuple[Person, int], params: dict[str, object]) -> None:
+async def test_paging_out_of_range_gets_400(
+    api: Api, world: tuple[Person, int], params: dict[str, object]
+) -> None:
     owner, group_id = world
     for path in ("/groups", "/me/tokens", f"/groups/{group_id}/invites"):
         assert_error(await api.get(path, owner, params=params), 400, next(iter(params)))
@@ -155,14 +166,23 @@ async def test_bodies_over_one_megabyte_get_413(api: Api, world: tuple[Person, i
         "/groups", owner, content=huge, headers={"Content-Type": "application/json"}
     )
     assert_error(response, 413)
-    assert_error(await api.post("/users", content=huge, headers={"Content-Type": "application/json"}), 413)
+    assert_error(
+        await api.post("/users", content=huge, headers={"Content-Type": "application/json"}), 413
+    )
     assert await _snapshot(api, owner, group_id) == before
     # just under the limit is merely too long a description: a 400, not a 413
     under = json.dumps({"name": "x", "description": "d" * (1024 * 1024 - 100)}).encode()
-    assert_error(await api.post("/groups", owner, content=under, headers={"Content-Type": "application/json"}), 400)
+    assert_error(
+        await api.post(
+            "/groups", owner, content=under, headers={"Content-Type": "application/json"}
+        ),
+        400,
+    )
 
 
-async def test_unknown_routes_and_methods_get_json_errors(api: Api, world: tuple[Person, int]) -> None:
+async def test_unknown_routes_and_methods_get_json_errors(
+    api: Api, world: tuple[Person, int]
+) -> None:
     owner, group_id = world
     assert_error(await api.get("/nowhere", owner), 404)
     assert_error(await api.request("PUT", f"/groups/{group_id}", owner, json={}), 405)

@@ -134,9 +134,15 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
         assert group["member_count"] == 5
         roles = {m["name"]: m["role"] for m in group["members"]}
         assert roles == {
-            "Alison": "owner", "Bronwen": "admin", "Catriona": "member", "Deborah": "member", "Eilidh": "member",
+            "Alison": "owner",
+            "Bronwen": "admin",
+            "Catriona": "member",
+            "Deborah": "member",
+            "Eilidh": "member",
         }
         # the tour's 403 example really is one
         deborah = {"Authorization": f"Bearer {tokens['DEBORAH']}"}
-        renamed = httpx.patch(f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10)
+        renamed = httpx.patch(
+            f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10
+        )
         assert renamed.status_code == 403

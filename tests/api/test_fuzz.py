@@ -20,18 +20,30 @@ def _fuzz(base: str, token: str, workdir: Path, config: str, *extra: str) -> Non
     config_file.write_text(config)
     result = subprocess.run(
         [
-            sys.executable, "-m", "schemathesis.cli",
-            "--config-file", str(config_file),
-            "run", f"{base}/schema/openapi.json",
-            "--phases", "examples,coverage,fuzzing",
-            "--checks", CHECKS,
-            "--header", f"Authorization: Bearer {token}",
-            "--max-examples", "25",
-            "--seed", "20261125",
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(config_file),
+            "run",
+            f"{base}/schema/openapi.json",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--checks",
+            CHECKS,
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--max-examples",
+            "25",
+            "--seed",
+            "20261125",
             # one worker: CPython 3.11 can fail parsing ASTs in several threads at once
-            "--workers", "1",
-            "--request-timeout", "10",
-            "--suppress-health-check", "all",
+            "--workers",
+            "1",
+            "--request-timeout",
+            "10",
+            "--suppress-health-check",
+            "all",
             *extra,
         ],
         cwd=workdir,
@@ -48,6 +60,7 @@ def _fuzz(base: str, token: str, workdir: Path, config: str, *extra: str) -> Non
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> None:
     with serving(tmp_path) as base, httpx.Client(base_url=base, timeout=10) as client:
+
         def signup(name: str) -> tuple[int, str]:
             body = client.post("/users", json={"name": name}).json()
             return body["user"]["id"], body["token"]
@@ -56,9 +69,15 @@ def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> 
         auth = {"Authorization": f"Bearer {fuzzer_token}"}
         friend_id, friend_token = signup("Friend")
         group_id = client.post("/groups", json={"name": "Fuzzed"}, headers=auth).json()["id"]
-        invite = client.post(f"/groups/{group_id}/invites", json={"max_uses": 1000}, headers=auth).json()
-        client.post(f"/invites/{invite['code']}/accept", headers={"Authorization": f"Bearer {friend_token}"})
-        spare_token_id = client.post("/me/tokens", json={"name": "spare"}, headers=auth).json()["id"]
+        invite = client.post(
+            f"/groups/{group_id}/invites", json={"max_uses": 1000}, headers=auth
+        ).json()
+        client.post(
+            f"/invites/{invite['code']}/accept", headers={"Authorization": f"Bearer {friend_token}"}
+        )
+        spare_token_id = client.post("/me/tokens", json={"name": "spare"}, headers=auth).json()[
+            "id"
+        ]
 
         # First with real ids, so that requests reach the rules behind the guards;
         # deleting the group is left for the second pass.
@@ -74,7 +93,8 @@ def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> 
 "path.code" = "{invite["code"]}"
 "path.token_id" = {spare_token_id}
 """,
-            "--exclude-operation-id", "deleteGroup",
+            "--exclude-operation-id",
+            "deleteGroup",
         )
         # Then anything at all, deletions included.
         _fuzz(base, fuzzer_token, tmp_path, "", "--exclude-operation-id", "revokeToken")

@@ -24,7 +24,9 @@ async def _roles(api: Api, group_id: int, as_: Person) -> dict[int, str]:
 
 async def test_create_group_makes_the_caller_its_owner(api: Api) -> None:
     ann = await api.signup("Ann", region="Leeds, UK", timezone="Europe/London")
-    response = await api.post("/groups", ann, json={"name": "Forum mums", "description": "Since 2019"})
+    response = await api.post(
+        "/groups", ann, json={"name": "Forum mums", "description": "Since 2019"}
+    )
     assert response.status_code == 201
     group = response.json()
     assert group["name"] == "Forum mums"
@@ -62,7 +64,10 @@ async def test_list_groups_shows_only_the_callers_groups_with_paging(api: Api) -
     assert [g["member_count"] for g in mine["items"]] == [1, 2, 1]
 
     bob_sees = (await api.get("/groups", bob)).json()
-    assert [(g["id"], g["role"]) for g in bob_sees["items"]] == [(ids[1], "member"), (bobs, "owner")]
+    assert [(g["id"], g["role"]) for g in bob_sees["items"]] == [
+        (ids[1], "member"),
+        (bobs, "owner"),
+    ]
 
     page = (await api.get("/groups", ann, params={"limit": 1, "offset": 1})).json()
     assert [g["id"] for g in page["items"]] == [ids[1]]
@@ -92,7 +97,9 @@ async def test_outsiders_get_404_for_every_group_resource(
     response = await api.request(method, url, outsider, json=body)
     assert_error(response, 404, "not found")
     # the same answer as for a group that does not exist at all
-    missing = await api.request(method, path.format(g=group_id + 1000, member=1, outsider=1), outsider, json=body)
+    missing = await api.request(
+        method, path.format(g=group_id + 1000, member=1, outsider=1), outsider, json=body
+    )
     assert missing.json() == response.json()
     assert (await api.get(f"/groups/{group_id}", owner)).json() == before
 
@@ -104,7 +111,10 @@ async def test_plain_members_get_403_for_admin_actions(api: Api) -> None:
     assert_error(await api.delete(f"/groups/{group_id}", member), 403)
     assert_error(await api.post(f"/groups/{group_id}/invites", member, json={}), 403)
     assert_error(await api.get(f"/groups/{group_id}/invites", member), 403)
-    assert_error(await api.patch(f"/groups/{group_id}/members/{member.id}", member, json={"role": "owner"}), 403)
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{member.id}", member, json={"role": "owner"}),
+        403,
+    )
     assert_error(await api.delete(f"/groups/{group_id}/members/{admin.id}", member), 403)
     assert (await api.get(f"/groups/{group_id}", owner)).json() == before
 
@@ -115,32 +125,56 @@ async def test_admins_edit_and_invite_but_only_owners_change_roles_or_delete(api
     assert renamed.status_code == 200 and renamed.json()["name"] == "Meet-up 2026"
     assert renamed.json()["description"] == ""
     described = await api.patch(f"/groups/{group_id}", admin, json={"description": "Spring"})
-    assert described.json()["name"] == "Meet-up 2026" and described.json()["description"] == "Spring"
+    assert (
+        described.json()["name"] == "Meet-up 2026" and described.json()["description"] == "Spring"
+    )
     assert (await api.post(f"/groups/{group_id}/invites", admin, json={})).status_code == 201
-    assert_error(await api.patch(f"/groups/{group_id}/members/{member.id}", admin, json={"role": "admin"}), 403)
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{member.id}", admin, json={"role": "admin"}),
+        403,
+    )
     assert_error(await api.delete(f"/groups/{group_id}", admin), 403)
     assert (await _roles(api, group_id, owner))[member.id] == "member"
 
 
 async def test_owner_changes_roles(api: Api) -> None:
     group_id, owner, admin, member, outsider = await _circle(api)
-    response = await api.patch(f"/groups/{group_id}/members/{member.id}", owner, json={"role": "owner"})
+    response = await api.patch(
+        f"/groups/{group_id}/members/{member.id}", owner, json={"role": "owner"}
+    )
     assert response.status_code == 200
     assert response.json()["role"] == "owner" and response.json()["user_id"] == member.id
     await api.set_role(group_id, owner, admin, "member")
-    assert await _roles(api, group_id, owner) == {owner.id: "owner", admin.id: "member", member.id: "owner"}
+    assert await _roles(api, group_id, owner) == {
+        owner.id: "owner",
+        admin.id: "member",
+        member.id: "owner",
+    }
     # not a member: 404; not a role: 400
-    assert_error(await api.patch(f"/groups/{group_id}/members/{outsider.id}", owner, json={"role": "admin"}), 404)
-    assert_error(await api.patch(f"/groups/{group_id}/members/{admin.id}", owner, json={"role": "king"}), 400, "role")
-    assert_error(await api.patch(f"/groups/{group_id}/members/{admin.id}", owner, json={}), 400, "role")
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{outsider.id}", owner, json={"role": "admin"}),
+        404,
+    )
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{admin.id}", owner, json={"role": "king"}),
+        400,
+        "role",
+    )
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{admin.id}", owner, json={}), 400, "role"
+    )
 
 
 async def test_the_last_owner_can_neither_leave_nor_step_down(api: Api) -> None:
     group_id, owner, admin, _, _ = await _circle(api)
     before = await _roles(api, group_id, owner)
-    assert_error(await api.delete(f"/groups/{group_id}/members/{owner.id}", owner), 409, "last owner")
     assert_error(
-        await api.patch(f"/groups/{group_id}/members/{owner.id}", owner, json={"role": "admin"}), 409, "last owner"
+        await api.delete(f"/groups/{group_id}/members/{owner.id}", owner), 409, "last owner"
+    )
+    assert_error(
+        await api.patch(f"/groups/{group_id}/members/{owner.id}", owner, json={"role": "admin"}),
+        409,
+        "last owner",
     )
     assert await _roles(api, group_id, owner) == before
     # with a second owner, the first may go
@@ -163,7 +197,9 @@ async def test_members_leave_and_admins_remove_only_plain_members(api: Api) -> N
     # leaving needs no role
     assert (await api.delete(f"/groups/{group_id}/members/{admin.id}", admin)).status_code == 204
     # owners remove anyone, admins included
-    assert (await api.delete(f"/groups/{group_id}/members/{other_admin.id}", owner)).status_code == 204
+    assert (
+        await api.delete(f"/groups/{group_id}/members/{other_admin.id}", owner)
+    ).status_code == 204
     assert await _roles(api, group_id, owner) == {owner.id: "owner"}
 
 

@@ -58,7 +58,10 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
         responses = operations[key]["responses"]
         assert {"400", "413"} <= set(responses), key
         assert "requestBody" in operations[key], key
-    for key in [("PATCH", "/groups/{group_id}"), ("DELETE", "/groups/{group_id}/members/{user_id}")]:
+    for key in [
+        ("PATCH", "/groups/{group_id}"),
+        ("DELETE", "/groups/{group_id}/members/{user_id}"),
+    ]:
         assert {"403", "404"} <= set(operations[key]["responses"]), key
     assert "409" in operations[("DELETE", "/groups/{group_id}/members/{user_id}")]["responses"]
     assert "410" in operations[("POST", "/invites/{code}/accept")]["responses"]

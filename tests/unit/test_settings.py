@@ -5,7 +5,9 @@ import pytest
 from rendezvous.settings import ConfigurationError, load_settings, parse_database_url
 
 
-def test_sqlite_urls_follow_sqlalchemys_convention(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sqlite_urls_follow_sqlalchemys_convention(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     relative = parse_database_url("sqlite:///data/app.sqlite")
     assert relative.is_sqlite and relative.sqlite_path == tmp_path / "data" / "app.sqlite"
@@ -15,7 +17,11 @@ def test_sqlite_urls_follow_sqlalchemys_convention(tmp_path: Path, monkeypatch: 
 
 @pytest.mark.parametrize(
     "url",
-    ["postgresql://u:p@db:5432/app", "postgres://u@localhost/app", "postgresql://u@/app?host=/run/postgresql"],
+    [
+        "postgresql://u:p@db:5432/app",
+        "postgres://u@localhost/app",
+        "postgresql://u@/app?host=/run/postgresql",
+    ],
 )
 def test_postgres_urls(url: str) -> None:
     config = parse_database_url(url)
@@ -23,7 +29,16 @@ def test_postgres_urls(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["", "sqlite://", "sqlite:///", "sqlite://x.sqlite", "mysql://u@h/db", "postgresql:///db", "nonsense"]
+    "url",
+    [
+        "",
+        "sqlite://",
+        "sqlite:///",
+        "sqlite://x.sqlite",
+        "mysql://u@h/db",
+        "postgresql:///db",
+        "nonsense",
+    ],
 )
 def test_bad_urls_are_configuration_errors(url: str) -> None:
     with pytest.raises(ConfigurationError, match="RENDEZVOUS_DATABASE_URL"):
@@ -32,7 +47,12 @@ def test_bad_urls_are_configuration_errors(url: str) -> None:
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
-    for name in ("RENDEZVOUS_DATABASE_URL", "RENDEZVOUS_PUBLIC_URL", "RENDEZVOUS_DB_POOL_SIZE", "RENDEZVOUS_LOG_LEVEL"):
+    for name in (
+        "RENDEZVOUS_DATABASE_URL",
+        "RENDEZVOUS_PUBLIC_URL",
+        "RENDEZVOUS_DB_POOL_SIZE",
+        "RENDEZVOUS_LOG_LEVEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
     assert settings.database.sqlite_path == tmp_path / "rendezvous.sqlite"
@@ -51,7 +71,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RENDEZVOUS_LOG_LEVEL", "loud"),
     ],
 )
-def test_bad_values_name_their_variable(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+def test_bad_values_name_their_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigurationError, match=name):
         load_settings()

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts import services
-from rendezvous.accounts.schemas import NewToken, SignUp, Token, TokenCreate, User, UserCreate, UserUpdate
+from rendezvous.accounts.schemas import (
+    AuthedRequest,
+    NewToken,
+    SignUp,
+    Token,
+    TokenCreate,
+    User,
+    UserCreate,
+    UserUpdate,
+)
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
@@ -38,30 +47,33 @@ class MeController(Controller):
     tags = ["users"]
 
     @get("/", operation_id="getMe", responses=errors(401))
-    async def get_me(self, request: Request[User, services.Authenticated, object]) -> User:
+    async def get_me(self, request: AuthedRequest) -> User:
         """The caller's own account."""
         return request.user
 
     @patch("/", operation_id="updateMe", responses=errors(400, 401, 413, 422))
-    async def update_me(self, request: Request[User, object, object], data: JSONBody[UserUpdate]) -> User:
+    async def update_me(self, request: AuthedRequest, data: JSONBody[UserUpdate]) -> User:
         """Change name, e-mail, region or time zone; null clears an optional field."""
         return await services.update_user(request.user.id, data)
 
     @post("/tokens", operation_id="createToken", responses=errors(400, 401, 409, 413))
     async def create_token(
-        self, request: Request[User, object, object], data: JSONBody[TokenCreate | None] = None
+        self, request: AuthedRequest, data: JSONBody[TokenCreate | None] = None
     ) -> NewToken:
         """Issue another API token (at most 50 per account); it is shown only this once."""
         return await services.create_token(request.user.id, (data or TokenCreate()).name)
 
     @get("/tokens", operation_id="listTokens", responses=errors(400, 401))
     async def list_tokens(
-        self, request: Request[User, object, object], limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+        self,
+        request: AuthedRequest,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
     ) -> Page[Token]:
         """The caller's tokens, oldest first (never the secrets themselves)."""
         return await services.list_tokens(request.user.id, limit, offset)
 
     @delete("/tokens/{token_id:int}", operation_id="revokeToken", responses=errors(400, 401, 404))
-    async def revoke_token(self, request: Request[User, object, object], token_id: TokenId) -> None:
+    async def revoke_token(self, request: AuthedRequest, token_id: TokenId) -> None:
         """Revoke a token at once; requests that use it get 401 from now on."""
         await services.revoke_token(request.user.id, token_id)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
+from litestar import Request
+from litestar.datastructures import State
 
 from rendezvous.core.schemas import (
     Email,
     Name,
-    Request,
-    Response,
+    RequestBody,
+    ResponseBody,
     ShortText,
     TimezoneName,
     check_timezone,
 )
 
 
-class User(Response):
+class User(ResponseBody):
     id: int
     name: str
     email: str | None
@@ -27,7 +30,7 @@ class User(Response):
     created_at: datetime
 
 
-class UserCreate(Request):
+class UserCreate(RequestBody):
     name: Name
     email: Email | None = None
     region: ShortText | None = None
@@ -37,36 +40,40 @@ class UserCreate(Request):
         check_timezone(self.timezone)
 
 
-class UserUpdate(Request):
+class UserUpdate(RequestBody):
     """Only the fields sent change; null clears an optional field."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    email: Email | None | msgspec.UnsetType = msgspec.UNSET
-    region: ShortText | None | msgspec.UnsetType = msgspec.UNSET
-    timezone: TimezoneName | None | msgspec.UnsetType = msgspec.UNSET
+    email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    region: ShortText | msgspec.UnsetType | None = msgspec.UNSET
+    timezone: TimezoneName | msgspec.UnsetType | None = msgspec.UNSET
 
     def __post_init__(self) -> None:
         if isinstance(self.timezone, str):
             check_timezone(self.timezone)
 
 
-class SignUp(Response):
+class SignUp(ResponseBody):
     user: User
     token: str  # shown this once; only its hash is kept
 
 
-class TokenCreate(Request):
+class TokenCreate(RequestBody):
     name: Name = "API token"
 
 
-class NewToken(Response):
+class NewToken(ResponseBody):
     id: int
     name: str
     token: str
 
 
-class Token(Response):
+class Token(ResponseBody):
     id: int
     name: str
     created_at: datetime
     last_used_at: datetime | None
+
+
+# A request that passed the bearer middleware: `request.user` is the caller.
+AuthedRequest = Request[User, Any, State]

@@ -15,7 +15,7 @@ from rendezvous.core.errors import Conflict, NotFound
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
 
-TOKEN_PREFIX = "rdv"
+TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
 MAX_TOKENS_PER_USER = 50
 # last_used_at is a hint, not an audit log: refreshing it at most this often keeps
 # authenticated reads from turning into writes.

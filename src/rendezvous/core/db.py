@@ -95,9 +95,7 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         return "locked" in text or "busy" in text
-    return isinstance(
-        exc, asyncpg.SerializationError | asyncpg.DeadlockDetectedError
-    )
+    return isinstance(exc, asyncpg.SerializationError | asyncpg.DeadlockDetectedError)
 
 
 def is_unreachable(exc: BaseException) -> bool:
@@ -119,8 +117,9 @@ def is_unreachable(exc: BaseException) -> bool:
 @contextlib.asynccontextmanager
 async def _write_transaction(engine: Engine) -> AsyncIterator[None]:
     if isinstance(engine, RendezvousSQLiteEngine):
-        async with engine.write_lock(), engine.transaction(
-            transaction_type=TransactionType.immediate
+        async with (
+            engine.write_lock(),
+            engine.transaction(transaction_type=TransactionType.immediate),
         ):
             yield
     else:
@@ -165,7 +164,7 @@ def lock_for_update(query: Query[Any, Any]) -> Query[Any, Any]:
     transactions are already serialised (BEGIN IMMEDIATE + the writer queue)."""
     if is_sqlite():
         return query
-    return query.lock_rows("UPDATE")  # type: ignore[attr-defined,no-any-return]
+    return query.lock_rows("UPDATE")  # type: ignore[attr-defined]
 
 
 # --- lifecycle -----------------------------------------------------------------------
@@ -181,11 +180,11 @@ async def close_pool(engine: Engine) -> None:
         await engine.close_connection_pool()
 
 
-async def ping(engine: Engine, timeout: float = 2.0) -> bool:
-    """True when the database answers a trivial query within `timeout` seconds."""
+async def ping(engine: Engine, within_s: float = 2.0) -> bool:
+    """True when the database answers a trivial query within `within_s` seconds."""
     try:
         await asyncio.wait_for(
-            engine.run_querystring(QueryString("SELECT 1"), in_pool=True), timeout
+            engine.run_querystring(QueryString("SELECT 1"), in_pool=True), within_s
         )
     except Exception as exc:  # any failure means "not available" to a health check
         log.warning("database ping failed: %r", exc)
@@ -207,8 +206,8 @@ async def _migration_lock(engine: Engine) -> AsyncIterator[None]:
             yield
         finally:
             await connection.close()  # ends the session, which releases the lock
-    else:
-        with open(f"{engine.path}.migrate-lock", "w") as handle:
+    elif isinstance(engine, SQLiteEngine):
+        with open(f"{engine.path}.migrate-lock", "w") as handle:  # noqa: ASYNC230 - instant
             await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
             try:
                 yield

@@ -9,7 +9,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.db import ping
-from rendezvous.core.schemas import Response as ResponseBody
+from rendezvous.core.schemas import ResponseBody
 
 
 class Health(ResponseBody):

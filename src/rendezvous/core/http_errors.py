@@ -85,7 +85,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     cause = exc.__cause__ or exc.__context__ if isinstance(exc, HTTPException) else exc
     if cause is not None and is_unreachable(cause):
-        log.warning("database unreachable during %s %s: %r", request.method, request.url.path, cause)
+        log.warning(
+            "database unreachable during %s %s: %r", request.method, request.url.path, cause
+        )
         return _unavailable("The database is unavailable; please retry shortly.")
     if cause is not None and is_transient(cause):
         return _unavailable("The database is busy; please retry in a moment.")

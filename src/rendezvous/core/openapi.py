@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar.openapi.datastructures import ResponseSpec
 
-from rendezvous.core.schemas import Response
+from rendezvous.core.schemas import ResponseBody
 
 _MEANING = {
     400: "Malformed or invalid input (bad JSON, wrong types, unknown fields, out-of-range values)",
@@ -21,7 +21,7 @@ _MEANING = {
 }
 
 
-class ErrorBody(Response):
+class ErrorBody(ResponseBody):
     status_code: int
     detail: str
     extra: Any = None

@@ -16,13 +16,22 @@ _NOT_BLANK = r"^[^\x00]*[^\s\x00][^\x00]*$"
 _NO_NUL = r"^[^\x00]*$"
 
 Name = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters, not blank")
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters, not blank"
+    ),
 ]
 Title = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank")
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank"
+    ),
 ]
 ShortText = Annotated[
-    str, msgspec.Meta(min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank")
+    str,
+    msgspec.Meta(
+        min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank"
+    ),
 ]
 LongText = Annotated[
     str, msgspec.Meta(max_length=5000, pattern=_NO_NUL, description="at most 5,000 characters")
@@ -61,18 +70,18 @@ def check_timezone(name: str | None) -> None:
         raise ValueError(f"unknown time zone {name!r}: use an IANA name such as 'Europe/London'")
 
 
-class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+class RequestBody(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Base of request bodies: unknown fields are refused with a 400."""
 
 
-class Response(msgspec.Struct, kw_only=True):
+class ResponseBody(msgspec.Struct, kw_only=True):
     """Base of response bodies."""
 
 
 T = TypeVar("T")
 
 
-class Page(Response, Generic[T]):
+class Page(ResponseBody, Generic[T]):
     items: list[T]
     limit: int
     offset: int

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from rendezvous.accounts.schemas import User
+from rendezvous.accounts.schemas import AuthedRequest
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
@@ -38,8 +38,7 @@ from rendezvous.groups.schemas import (
 GroupId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the group's id")]
 UserId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the member's user id")]
 InviteId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the invite's id")]
-InviteCode = Annotated[str, Parameter(min_length=1, max_length=200, description="the invite code")]
-AuthedRequest = Request[User, object, object]
+InviteCode = Annotated[str, Parameter(min_length=1, description="the invite code")]
 
 
 class GroupController(Controller):
@@ -75,7 +74,9 @@ class GroupController(Controller):
         guards=[requires_group_admin],
         responses=errors(400, 401, 403, 404, 413),
     )
-    async def update_group(self, group_id: GroupId, caller_role: NamedDependency[Role], data: JSONBody[GroupUpdate]) -> Group:
+    async def update_group(
+        self, group_id: GroupId, caller_role: NamedDependency[Role], data: JSONBody[GroupUpdate]
+    ) -> Group:
         """Rename or re-describe a group (owners and admins)."""
         return await services.update_group(group_id, caller_role, data)
 
@@ -108,7 +109,9 @@ class GroupController(Controller):
         guards=[requires_member],
         responses=errors(400, 401, 403, 404, 409),
     )
-    async def remove_member(self, request: AuthedRequest, group_id: GroupId, user_id: UserId) -> None:
+    async def remove_member(
+        self, request: AuthedRequest, group_id: GroupId, user_id: UserId
+    ) -> None:
         """Leave (your own user id) or remove a member: owners remove anyone, admins
         remove plain members. The last owner cannot leave (409)."""
         await services.remove_member(group_id, request.user.id, user_id)

@@ -43,4 +43,5 @@ async def requires_group_owner(connection: ASGIConnection, _: BaseRouteHandler) 
 
 def provide_caller_role(request: Request) -> Role:
     """The caller's role, as found by the guard."""
-    return request.state[ROLE_STATE_KEY]  # type: ignore[no-any-return]
+    role: Role = request.state[ROLE_STATE_KEY]
+    return role

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 import msgspec
 
-from rendezvous.core.schemas import LongText, Name, Request, Response
+from rendezvous.core.schemas import LongText, Name, RequestBody, ResponseBody
 
 Role = Literal["owner", "admin", "member"]
 
@@ -15,17 +15,17 @@ MAX_INVITE_USES = 1000
 MAX_INVITE_HOURS = 24 * 30
 
 
-class GroupCreate(Request):
+class GroupCreate(RequestBody):
     name: Name
     description: LongText = ""
 
 
-class GroupUpdate(Request):
+class GroupUpdate(RequestBody):
     name: Name | msgspec.UnsetType = msgspec.UNSET
     description: LongText | msgspec.UnsetType = msgspec.UNSET
 
 
-class Member(Response):
+class Member(ResponseBody):
     user_id: int
     name: str
     role: Role
@@ -34,7 +34,7 @@ class Member(Response):
     joined_at: datetime
 
 
-class GroupSummary(Response):
+class GroupSummary(ResponseBody):
     id: int
     name: str
     description: str
@@ -47,22 +47,22 @@ class Group(GroupSummary):
     members: list[Member]
 
 
-class RoleUpdate(Request):
+class RoleUpdate(RequestBody):
     role: Role
 
 
-class Membership(Response):
+class Membership(ResponseBody):
     group_id: int
     user_id: int
     role: Role
 
 
-class InviteCreate(Request):
+class InviteCreate(RequestBody):
     max_uses: Annotated[int, msgspec.Meta(ge=1, le=MAX_INVITE_USES)] = 1
     expires_in_hours: Annotated[int, msgspec.Meta(ge=1, le=MAX_INVITE_HOURS)] = 72
 
 
-class Invite(Response):
+class Invite(ResponseBody):
     id: int
     group_id: int
     expires_at: datetime

@@ -78,9 +78,11 @@ async def _members(group_id: int) -> list[Member]:
 
 
 async def get_group(group_id: int, role: Role) -> Group:
-    row = await GroupRow.select(
-        GroupRow.id, GroupRow.name, GroupRow.description, GroupRow.created_at
-    ).where(GroupRow.id == group_id).first()
+    row = (
+        await GroupRow.select(GroupRow.id, GroupRow.name, GroupRow.description, GroupRow.created_at)
+        .where(GroupRow.id == group_id)
+        .first()
+    )
     if row is None:
         raise NotFound("Group not found")
     members = await _members(group_id)
@@ -201,12 +203,11 @@ async def remove_member(group_id: int, actor_id: int, target_id: int) -> None:
     """Leave (actor == target) or remove someone: owners remove anyone, admins remove members."""
     await _lock_group(group_id)
     actor_role = await _require_role(group_id, actor_id)
+    if actor_id != target_id and actor_role not in ADMIN_ROLES:
+        raise Forbidden("Only owners and admins can remove members")
     target = await _get_member(group_id, target_id)
-    if actor_id != target_id:
-        if actor_role not in ADMIN_ROLES:
-            raise Forbidden("Only owners and admins can remove members")
-        if actor_role == "admin" and target.role != "member":
-            raise Forbidden("Admins can remove members, not admins or owners")
+    if actor_id != target_id and actor_role == "admin" and target.role != "member":
+        raise Forbidden("Admins can remove members, not admins or owners")
     if target.role == "owner" and await _owner_count(group_id) == 1:
         raise Conflict(
             "The group's last owner cannot leave; make someone else owner or delete the group"
@@ -263,17 +264,23 @@ async def revoke_invite(group_id: int, invite_id: int) -> None:
 @transactional
 async def accept_invite(code: str, user_id: int) -> tuple[Membership, bool]:
     """Join the invite's group; (membership, True) if joined now, (.., False) if already in."""
-    found = await InviteRow.select(InviteRow.group).where(
-        InviteRow.code_hash == hash_secret(code)
-    ).first()
+    found = (
+        await InviteRow.select(InviteRow.group)
+        .where(InviteRow.code_hash == hash_secret(code))
+        .first()
+    )
     if found is None:
         raise NotFound("Unknown invite code")
     group_id = found["group"]
     await _lock_group(group_id)
     # Read the invite again under the group lock: its uses may have just changed.
-    invite = await InviteRow.select(
-        InviteRow.id, InviteRow.uses, InviteRow.max_uses, InviteRow.expires_at
-    ).where(InviteRow.code_hash == hash_secret(code)).first()
+    invite = (
+        await InviteRow.select(
+            InviteRow.id, InviteRow.uses, InviteRow.max_uses, InviteRow.expires_at
+        )
+        .where(InviteRow.code_hash == hash_secret(code))
+        .first()
+    )
     if invite is None:
         raise NotFound("Unknown invite code")
     role = await find_role(group_id, user_id)
@@ -289,7 +296,5 @@ async def accept_invite(code: str, user_id: int) -> tuple[Membership, bool]:
     await MembershipRow.insert(
         MembershipRow(group=group_id, user=user_id, role="member", joined_at=now)
     )
-    await InviteRow.update({InviteRow.uses: InviteRow.uses + 1}).where(
-        InviteRow.id == invite["id"]
-    )
+    await InviteRow.update({InviteRow.uses: InviteRow.uses + 1}).where(InviteRow.id == invite["id"])
     return Membership(group_id=group_id, user_id=user_id, role="member"), True

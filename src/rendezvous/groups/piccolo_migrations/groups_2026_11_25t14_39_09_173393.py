@@ -1,12 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import BigSerial
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import Text
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import BigSerial, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -44,21 +38,13 @@ DESCRIPTION = "groups, memberships and invites"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="groups", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="groups", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Membership", tablename="membership", schema=None, columns=None
-    )
+    manager.add_table(class_name="Membership", tablename="membership", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Group", tablename="friend_group", schema=None, columns=None
-    )
+    manager.add_table(class_name="Group", tablename="friend_group", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Invite", tablename="invite", schema=None, columns=None
-    )
+    manager.add_table(class_name="Invite", tablename="invite", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Membership",
