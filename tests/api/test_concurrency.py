@@ -34,7 +34,9 @@ async def _race(base: str) -> None:
             *(client.post(f"/invites/{code}/accept", headers=person) for person in people)
         )
         statuses = sorted(r.status_code for r in accepted)
-        assert statuses == [201] * 10 + [410] * 20, [r.text for r in accepted if r.status_code >= 500]
+        assert statuses == [201] * 10 + [410] * 20, [
+            r.text for r in accepted if r.status_code >= 500
+        ]
         group = (await client.get(f"/groups/{group_id}", headers=owner)).json()
         assert group["member_count"] == 11
 
