@@ -21,14 +21,28 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+Env = dict[str, str | None]
+
+
+def environment(changes: Env | None) -> dict[str, str]:
+    """This process's environment with `changes` applied; None unsets a variable."""
+    env = dict(os.environ)
+    for name, value in (changes or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
 def rendezvous(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, cwd: Path, env: Env | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed command line to completion."""
     return subprocess.run(
         [sys.executable, "-m", "rendezvous", *args],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env=environment(env),
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -37,7 +51,7 @@ def rendezvous(
 
 
 @contextmanager
-def serving(cwd: Path, workers: int = 1, env: dict[str, str] | None = None) -> Iterator[str]:
+def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> Iterator[str]:
     """`rendezvous serve` on a free port until the block ends; yields its base URL."""
     port = free_port()
     log = (cwd / f"serve-{port}.log").open("w")
@@ -53,7 +67,7 @@ def serving(cwd: Path, workers: int = 1, env: dict[str, str] | None = None) -> I
             str(workers),
         ],
         cwd=cwd,
-        env={**os.environ, **(env or {})},
+        env=environment(env),
         stdout=log,
         stderr=subprocess.STDOUT,
     )

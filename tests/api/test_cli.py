@@ -20,32 +20,13 @@ from tests.server import rendezvous, serving
 pytestmark = pytest.mark.slow
 
 
-def _without_database_url() -> dict[str, str]:
-    env = dict(os.environ)
-    env.pop("RENDEZVOUS_DATABASE_URL", None)
-    return env
-
-
 def test_commands_work_from_any_directory_with_a_default_sqlite_file(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "rendezvous", "migrate"],
-        cwd=tmp_path,
-        env=_without_database_url(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    default = {"RENDEZVOUS_DATABASE_URL": None}
+    result = rendezvous("migrate", cwd=tmp_path, env=default)
     assert result.returncode == 0, result.stderr
     assert "4 migration(s) applied" in result.stdout
     assert (tmp_path / "rendezvous.sqlite").exists()
-    again = subprocess.run(
-        [sys.executable, "-m", "rendezvous", "migrate"],
-        cwd=tmp_path,
-        env=_without_database_url(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = rendezvous("migrate", cwd=tmp_path, env=default)
     assert "0 migration(s) applied" in again.stdout
 
 

@@ -12,6 +12,7 @@ from rendezvous.accounts.tables import ApiToken
 from rendezvous.accounts.tables import User as UserRow
 from rendezvous.core.db import transactional
 from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
 
@@ -121,15 +122,10 @@ async def create_token(user_id: int, name: str) -> NewToken:
 
 
 async def list_tokens(user_id: int, limit: int, offset: int) -> Page[Token]:
-    rows = await (
-        ApiToken.select(ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.last_used_at)
-        .where(ApiToken.user == user_id)
-        .order_by(ApiToken.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await ApiToken.count().where(ApiToken.user == user_id)
-    return Page(items=[Token(**row) for row in rows], limit=limit, offset=offset, total=total)
+    query = ApiToken.select(
+        ApiToken.id, ApiToken.name, ApiToken.created_at, ApiToken.last_used_at
+    ).order_by(ApiToken.id)
+    return await fetch_page(query, ApiToken.user == user_id, limit, offset, Token)
 
 
 @transactional

@@ -15,6 +15,7 @@ from piccolo.query.functions.aggregate import Count
 
 from rendezvous.core.db import lock_for_update, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
+from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
 from rendezvous.groups.schemas import (
@@ -239,15 +240,8 @@ async def create_invite(group_id: int, actor_id: int, data: InviteCreate) -> New
 
 
 async def list_invites(group_id: int, limit: int, offset: int) -> Page[Invite]:
-    rows = await (
-        InviteRow.select(*_INVITE_COLUMNS)
-        .where(InviteRow.group == group_id)
-        .order_by(InviteRow.id, ascending=False)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await InviteRow.count().where(InviteRow.group == group_id)
-    return Page(items=[Invite(**row) for row in rows], limit=limit, offset=offset, total=total)
+    query = InviteRow.select(*_INVITE_COLUMNS).order_by(InviteRow.id, ascending=False)
+    return await fetch_page(query, InviteRow.group == group_id, limit, offset, Invite)
 
 
 @transactional
