@@ -19,6 +19,7 @@ from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
 from rendezvous.core.strict_body import check_json_body
+from rendezvous.events.controllers import EventController, GroupEventController
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.settings import get_settings
 
@@ -46,6 +47,8 @@ def create_app() -> Litestar:
             MeController,
             GroupController,
             InviteController,
+            GroupEventController,
+            EventController,
         ],
         lifespan=[database],
         middleware=[

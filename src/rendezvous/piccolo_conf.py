@@ -11,5 +11,6 @@ APP_REGISTRY = AppRegistry(
     apps=[
         "rendezvous.accounts.piccolo_app",
         "rendezvous.groups.piccolo_app",
+        "rendezvous.events.piccolo_app",
     ]
 )

@@ -216,6 +216,10 @@ async def remove_member(group_id: int, actor_id: int, target_id: int) -> None:
     await MembershipRow.delete().where(
         (MembershipRow.group == group_id) & (MembershipRow.user == target_id)
     )
+    # Imported here: the events slice builds on groups, not the other way round.
+    from rendezvous.events.rsvps import forget_member
+
+    await forget_member(group_id, target_id)
 
 
 # --- invites -------------------------------------------------------------------------

@@ -1,0 +1,170 @@
+"""HTTP handlers for events, votes and RSVPs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, delete, get, patch, post, put
+from litestar.params import JSONBody, Parameter
+
+from rendezvous.accounts.schemas import AuthedRequest
+from rendezvous.core.openapi import errors
+from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
+from rendezvous.core.schemas import MAX_ID, Page
+from rendezvous.events import rsvps, services
+from rendezvous.events.guards import requires_event_member, requires_event_organiser
+from rendezvous.events.schemas import (
+    Confirm,
+    Event,
+    EventCreate,
+    EventUpdate,
+    MyVotes,
+    Rsvp,
+    RsvpEntry,
+    RsvpIn,
+    Status,
+    Votes,
+)
+from rendezvous.groups.guards import requires_member
+
+GroupId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the group's id")]
+EventId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the event's id")]
+
+
+class GroupEventController(Controller):
+    path = "/groups/{group_id:int}/events"
+    tags = ["events"]
+
+    @post(
+        "/",
+        operation_id="createEvent",
+        guards=[requires_member],
+        responses=errors(400, 401, 404, 413),
+    )
+    async def create_event(
+        self, request: AuthedRequest, group_id: GroupId, data: JSONBody[EventCreate]
+    ) -> Event:
+        """Propose a meetup with 1-20 time options; any member may propose."""
+        return await services.create_event(group_id, request.user.id, data)
+
+    @get("/", operation_id="listEvents", guards=[requires_member], responses=errors(400, 401, 404))
+    async def list_events(
+        self,
+        group_id: GroupId,
+        status: Annotated[
+            Status | None, Parameter(description="only events with this status")
+        ] = None,
+        order: Annotated[
+            Literal["newest", "oldest"],
+            Parameter(description="by creation; newest first by default"),
+        ] = "newest",
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> Page[Event]:
+        """The group's events, newest first unless `order=oldest`."""
+        return await services.list_events(group_id, status, order == "newest", limit, offset)
+
+
+class EventController(Controller):
+    path = "/events/{event_id:int}"
+    tags = ["events"]
+
+    @get(
+        "/",
+        operation_id="getEvent",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404),
+    )
+    async def get_event(self, event_id: EventId) -> Event:
+        """An event with its time options, vote counts and RSVP counts."""
+        return await services.get_event(event_id)
+
+    @patch(
+        "/",
+        operation_id="updateEvent",
+        guards=[requires_event_organiser],
+        responses=errors(400, 401, 403, 404, 409, 413),
+    )
+    async def update_event(self, event_id: EventId, data: JSONBody[EventUpdate]) -> Event:
+        """Change title, description, venue or capacity (the proposer, owners and admins).
+        A changed title, description or venue raises `sequence`; capacity does not."""
+        return await services.update_event(event_id, data)
+
+    @get(
+        "/votes",
+        operation_id="getMyVotes",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404),
+    )
+    async def get_votes(self, request: AuthedRequest, event_id: EventId) -> MyVotes:
+        """The caller's own votes on this event's time options."""
+        return await services.my_votes(event_id, request.user.id)
+
+    @put(
+        "/votes",
+        operation_id="putVotes",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404, 409, 413),
+    )
+    async def put_votes(
+        self, request: AuthedRequest, event_id: EventId, data: JSONBody[Votes]
+    ) -> MyVotes:
+        """Replace the caller's votes: yes, maybe or no per option id. Only while proposed."""
+        return await services.put_votes(event_id, request.user.id, data)
+
+    @post(
+        "/confirm",
+        operation_id="confirmEvent",
+        guards=[requires_event_organiser],
+        status_code=200,
+        responses=errors(400, 401, 403, 404, 409, 413),
+    )
+    async def confirm(self, event_id: EventId, data: JSONBody[Confirm | None] = None) -> Event:
+        """Confirm an option (the proposer, owners and admins); without `option_id`, the one
+        with the most yes, then maybe, then the earliest."""
+        return await services.confirm(event_id, data or Confirm())
+
+    @post(
+        "/cancel",
+        operation_id="cancelEvent",
+        guards=[requires_event_organiser],
+        status_code=200,
+        responses=errors(400, 401, 403, 404, 409),
+    )
+    async def cancel(self, event_id: EventId) -> Event:
+        """Cancel the event (the proposer, owners and admins)."""
+        return await services.cancel(event_id)
+
+    @put(
+        "/rsvp",
+        operation_id="putRsvp",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404, 409, 413),
+    )
+    async def put_rsvp(
+        self, request: AuthedRequest, event_id: EventId, data: JSONBody[RsvpIn]
+    ) -> Rsvp:
+        """Answer yes, maybe or no, with 0-10 guests. A yes that does not fit is waitlisted."""
+        return await rsvps.put_rsvp(event_id, request.user.id, data)
+
+    @delete(
+        "/rsvp",
+        operation_id="deleteRsvp",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404, 409),
+    )
+    async def delete_rsvp(self, request: AuthedRequest, event_id: EventId) -> None:
+        """Withdraw the caller's answer; any seat it held passes to the waitlist."""
+        await rsvps.delete_rsvp(event_id, request.user.id)
+
+    @get(
+        "/rsvps",
+        operation_id="listRsvps",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404),
+    )
+    async def list_rsvps(
+        self, event_id: EventId, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+    ) -> Page[RsvpEntry]:
+        """Everyone's answers: seated first, then the waitlist in order, then maybe and no."""
+        return await rsvps.list_rsvps(event_id, limit, offset)

@@ -1,0 +1,43 @@
+"""Who may touch an event: members of its group (others get 404); the proposer and the
+group's owners and admins may also edit, confirm and cancel it (other members get 403)."""
+
+from __future__ import annotations
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.handlers import BaseRouteHandler
+
+from rendezvous.core.errors import Forbidden, Invalid, NotFound
+from rendezvous.core.schemas import MAX_ID
+from rendezvous.events.services import Access, find_access
+from rendezvous.groups.services import ADMIN_ROLES
+
+ACCESS_STATE_KEY = "event_access"
+
+
+async def _access(connection: ASGIConnection) -> Access:
+    # Guards run before parameter validation, so the id's range is checked here too.
+    event_id = connection.path_params["event_id"]
+    if not 1 <= event_id <= MAX_ID:
+        raise Invalid(f"event_id must be between 1 and {MAX_ID}")
+    access = await find_access(event_id, connection.user.id)
+    if access is None:
+        raise NotFound("Event not found")
+    connection.state[ACCESS_STATE_KEY] = access
+    return access
+
+
+async def requires_event_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    await _access(connection)
+
+
+async def requires_event_organiser(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    access = await _access(connection)
+    if access.role not in ADMIN_ROLES and access.created_by != connection.user.id:
+        raise Forbidden("Only the proposer or the group's owners and admins can do this")
+
+
+def provide_access(request: Request) -> Access:
+    """The event and the caller's role, as found by the guard."""
+    access: Access = request.state[ACCESS_STATE_KEY]
+    return access

@@ -1,0 +1,162 @@
+"""RSVPs: answers, seats and the waitlist, applied under the event's lock.
+
+The rules themselves live in events.seating (pure); this module loads the seating an
+event's rows describe, applies one change and stores the difference.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from rendezvous.core.db import transactional
+from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.schemas import Page
+from rendezvous.events.queries import lock_event, promote_rows, rsvp_rows, seating_of
+from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
+from rendezvous.events.seating import NoRoom, promote, respond
+from rendezvous.events.tables import Event as EventRow
+from rendezvous.events.tables import Rsvp as RsvpRow
+from rendezvous.events.tables import Vote as VoteRow
+
+
+def seats_wanted(status: str, guests: int) -> int | None:
+    """Seats an answer asks for: the member and their guests for a yes, none otherwise."""
+    return 1 + guests if status == "yes" else None
+
+
+def _check_open(event: dict[str, Any]) -> None:
+    if event["status"] == "cancelled":
+        raise Conflict("This event is cancelled; RSVPs are closed")
+    if event["starts_at"] is not None and event["starts_at"] <= datetime.now(UTC):
+        raise Conflict("This event has already started; RSVPs are closed")
+
+
+def _next_queue_seq(rows: dict[int, dict[str, Any]]) -> int:
+    return 1 + max((row["queue_seq"] or 0 for row in rows.values()), default=0)
+
+
+@transactional
+async def put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
+    event = await lock_event(event_id)
+    _check_open(event)
+    rows = await rsvp_rows(event_id)
+    before = seating_of(rows)
+    try:
+        after = respond(before, event["capacity"], user_id, seats_wanted(data.status, data.guests))
+    except NoRoom as exc:
+        raise Conflict(
+            f"Not enough free seats for {data.guests} guest(s): "
+            f"there is room for at most {max(exc.max_guests, 0)}"
+        ) from None
+    await promote_rows(event_id, before, after)
+
+    position = after.position(user_id)
+    previous = rows.get(user_id)
+    queue_seq = None
+    if position is not None:
+        # one keeps one's place in the queue when changing guests or note while waiting
+        if previous is not None and previous["waitlisted"]:
+            queue_seq = previous["queue_seq"]
+        else:
+            queue_seq = _next_queue_seq(rows)
+    answer: dict[str, Any] = {
+        "status": data.status,
+        "guests": data.guests,
+        "note": data.note,
+        "waitlisted": position is not None,
+        "queue_seq": queue_seq,
+        "responded_at": datetime.now(UTC),
+    }
+    if previous is None:
+        await RsvpRow.insert(RsvpRow(event=event_id, user=user_id, **answer))
+    else:
+        await RsvpRow.update(**answer).where(
+            (RsvpRow.event == event_id) & (RsvpRow.user == user_id)
+        )
+    return Rsvp(
+        user_id=user_id,
+        status=data.status,
+        guests=data.guests,
+        waitlisted=position is not None,
+        waitlist_position=position,
+    )
+
+
+@transactional
+async def delete_rsvp(event_id: int, user_id: int) -> None:
+    event = await lock_event(event_id)
+    _check_open(event)
+    rows = await rsvp_rows(event_id)
+    if user_id not in rows:
+        raise NotFound("You have not answered this event")
+    await _withdraw(event, rows, user_id)
+
+
+async def _withdraw(event: dict[str, Any], rows: dict[int, dict[str, Any]], user_id: int) -> None:
+    before = seating_of(rows)
+    after = respond(before, event["capacity"], user_id, None)
+    await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))
+    await promote_rows(event["id"], before, after)
+
+
+async def reseat(event_id: int, capacity: int | None) -> None:
+    """After a capacity change (the event already locked): promote as far as seats allow."""
+    before = seating_of(await rsvp_rows(event_id))
+    await promote_rows(event_id, before, promote(before, capacity))
+
+
+@transactional
+async def forget_member(group_id: int, user_id: int) -> None:
+    """Someone left the group: their answers go, and the seats they held are passed on."""
+    event_ids = [
+        row["event"]
+        for row in await RsvpRow.select(RsvpRow.event).where(
+            (RsvpRow.user == user_id) & (RsvpRow.event.group == group_id)
+        )
+    ]
+    for event_id in sorted(event_ids):  # a fixed order: concurrent callers cannot deadlock
+        event = await lock_event(event_id)
+        await _withdraw(event, await rsvp_rows(event_id), user_id)
+    group_events = [
+        row["id"] for row in await EventRow.select(EventRow.id).where(EventRow.group == group_id)
+    ]
+    if group_events:
+        await VoteRow.delete().where((VoteRow.user == user_id) & VoteRow.event.is_in(group_events))
+
+
+async def list_rsvps(event_id: int, limit: int, offset: int) -> Page[RsvpEntry]:
+    """Seated first, then the waitlist in order, then maybe, then no; earliest answer first."""
+    rows = await RsvpRow.select(
+        RsvpRow.user,
+        RsvpRow.user.name.as_alias("name"),
+        RsvpRow.status,
+        RsvpRow.guests,
+        RsvpRow.note,
+        RsvpRow.waitlisted,
+        RsvpRow.queue_seq,
+        RsvpRow.responded_at,
+    ).where(RsvpRow.event == event_id)
+    waiting = sorted((r for r in rows if r["waitlisted"]), key=lambda r: r["queue_seq"])
+    position = {row["user"]: index for index, row in enumerate(waiting, start=1)}
+    rank = {"yes": 0, "maybe": 2, "no": 3}
+
+    def order(row: dict[str, Any]) -> tuple[Any, ...]:
+        group = 1 if row["waitlisted"] else rank[row["status"]]
+        return (group, position.get(row["user"], 0), row["responded_at"], row["user"])
+
+    entries = [
+        RsvpEntry(
+            user_id=row["user"],
+            name=row["name"],
+            status=row["status"],
+            guests=row["guests"],
+            note=row["note"],
+            waitlisted=row["waitlisted"],
+            waitlist_position=position.get(row["user"]),
+        )
+        for row in sorted(rows, key=order)
+    ]
+    return Page(
+        items=entries[offset : offset + limit], limit=limit, offset=offset, total=len(entries)
+    )

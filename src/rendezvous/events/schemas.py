@@ -1,0 +1,154 @@
+"""Request and response bodies for events, votes and RSVPs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+import msgspec
+
+from rendezvous.core.schemas import (
+    LongText,
+    RequestBody,
+    ResponseBody,
+    ShortText,
+    TimezoneName,
+    Title,
+    check_timezone,
+)
+
+Status = Literal["proposed", "confirmed", "cancelled"]
+Choice = Literal["yes", "maybe", "no"]
+
+MAX_OPTIONS = 20
+MAX_CAPACITY = 10_000
+MAX_GUESTS = 10
+MAX_OPTION_LENGTH = timedelta(days=14)
+
+# Timezone-aware only: a naive time means nothing to people in different zones.
+AwareDatetime = Annotated[
+    datetime,
+    msgspec.Meta(tz=True, description="ISO 8601 with an offset, e.g. 2026-03-14T12:00:00Z"),
+]
+Capacity = Annotated[int, msgspec.Meta(ge=1, le=MAX_CAPACITY, description="seats, guests included")]
+Guests = Annotated[int, msgspec.Meta(ge=0, le=MAX_GUESTS)]
+
+
+class TimeOptionIn(RequestBody):
+    start: AwareDatetime
+    end: AwareDatetime
+
+    def __post_init__(self) -> None:
+        if self.end <= self.start:
+            raise ValueError("a time option's end must be after its start")
+        if self.end - self.start > MAX_OPTION_LENGTH:
+            raise ValueError("a time option may last at most 14 days")
+
+
+class VenueIn(RequestBody):
+    name: ShortText
+    address: ShortText | None = None
+
+
+class EventCreate(RequestBody):
+    title: Title
+    timezone: TimezoneName
+    time_options: Annotated[list[TimeOptionIn], msgspec.Meta(min_length=1, max_length=MAX_OPTIONS)]
+    description: LongText = ""
+    capacity: Capacity | None = None
+    venue: VenueIn | None = None
+
+    def __post_init__(self) -> None:
+        check_timezone(self.timezone)
+        spans = [(option.start, option.end) for option in self.time_options]
+        if len(set(spans)) != len(spans):
+            raise ValueError("the same time option is listed twice")
+
+
+class EventUpdate(RequestBody):
+    """Only what is sent changes; null clears the venue or lifts the capacity limit."""
+
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    description: LongText | msgspec.UnsetType = msgspec.UNSET
+    venue: VenueIn | msgspec.UnsetType | None = msgspec.UNSET
+    capacity: Capacity | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class Confirm(RequestBody):
+    option_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    venue: VenueIn | None = None
+
+
+class VoteCounts(ResponseBody):
+    yes: int
+    maybe: int
+    no: int
+
+
+class TimeOption(ResponseBody):
+    id: int
+    start: datetime
+    end: datetime
+    votes: VoteCounts
+
+
+class Venue(ResponseBody):
+    name: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+
+
+class RsvpCounts(ResponseBody):
+    yes: int  # members holding a seat
+    maybe: int
+    no: int
+    waitlisted: int  # members waiting for a seat
+    guests: int  # guests of the seated members
+
+
+class Event(ResponseBody):
+    id: int
+    group_id: int
+    title: str
+    description: str
+    status: Status
+    timezone: str
+    created_by: int | None
+    time_options: list[TimeOption]
+    start: datetime | None
+    end: datetime | None
+    venue: Venue | None
+    capacity: int | None
+    rsvp_counts: RsvpCounts
+    sequence: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class Votes(RequestBody):
+    # option id -> choice; the caller's votes on options left out are removed
+    votes: Annotated[dict[int, Choice], msgspec.Meta(max_length=MAX_OPTIONS)]
+
+
+class MyVotes(ResponseBody):
+    votes: dict[int, Choice]
+
+
+class RsvpIn(RequestBody):
+    status: Choice
+    guests: Guests = 0
+    note: LongText = ""
+
+
+class Rsvp(ResponseBody):
+    user_id: int
+    status: Choice
+    guests: int
+    waitlisted: bool
+    waitlist_position: int | None
+
+
+class RsvpEntry(Rsvp):
+    name: str
+    note: str

@@ -1,0 +1,240 @@
+"""Events: proposals, votes, confirmation, edits and cancellation.
+
+Every change to an event runs in one write transaction that first locks the event row,
+so that votes, confirmation, edits and RSVPs to one event never interleave.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import msgspec
+from piccolo.columns.combination import Combinable
+
+from rendezvous.core.db import transactional
+from rendezvous.core.errors import Conflict, Invalid, NotFound
+from rendezvous.core.schemas import Page
+from rendezvous.events.queries import (
+    EVENT_COLUMNS,
+    ballots,
+    build_events,
+    lock_event,
+    options_of,
+)
+from rendezvous.events.rsvps import reseat
+from rendezvous.events.schemas import (
+    Confirm,
+    Event,
+    EventCreate,
+    EventUpdate,
+    MyVotes,
+    Status,
+    VenueIn,
+    Votes,
+)
+from rendezvous.events.tables import Event as EventRow
+from rendezvous.events.tables import TimeOption as OptionRow
+from rendezvous.events.tables import Vote as VoteRow
+from rendezvous.events.tally import best_option, tally
+from rendezvous.groups.schemas import Role
+from rendezvous.groups.services import find_role
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """What the guards learn about an event and the caller."""
+
+    event_id: int
+    group_id: int
+    created_by: int | None
+    role: Role
+
+
+async def find_access(event_id: int, user_id: int) -> Access | None:
+    """None when the event does not exist or the caller is not in its group."""
+    row = await (
+        EventRow.select(EventRow.group, EventRow.created_by).where(EventRow.id == event_id).first()
+    )
+    if row is None:
+        return None
+    role = await find_role(row["group"], user_id)
+    if role is None:
+        return None
+    return Access(event_id, row["group"], row["created_by"], role)
+
+
+async def get_event(event_id: int) -> Event:
+    row = await EventRow.select(*EVENT_COLUMNS).where(EventRow.id == event_id).first()
+    if row is None:
+        raise NotFound("Event not found")
+    return (await build_events([row]))[0]
+
+
+async def list_events(
+    group_id: int, status: Status | None, newest_first: bool, limit: int, offset: int
+) -> Page[Event]:
+    where: Combinable = EventRow.group == group_id
+    if status is not None:
+        where &= EventRow.status == status
+    rows = await (
+        EventRow.select(*EVENT_COLUMNS)
+        .where(where)
+        .order_by(EventRow.id, ascending=not newest_first)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await EventRow.count().where(where)
+    return Page(items=await build_events(rows), limit=limit, offset=offset, total=total)
+
+
+def _venue_columns(venue: VenueIn | None) -> dict[Any, Any]:
+    # Coordinates arrive with geocoding; a new venue never keeps the old one's.
+    return {
+        EventRow.venue_name: venue.name if venue else None,
+        EventRow.venue_address: venue.address if venue else None,
+        EventRow.venue_latitude: None,
+        EventRow.venue_longitude: None,
+    }
+
+
+def _venue_changed(event: dict[str, Any], venue: VenueIn | None) -> bool:
+    new = (venue.name, venue.address) if venue else (None, None)
+    return new != (event["venue_name"], event["venue_address"])
+
+
+@transactional
+async def create_event(group_id: int, user_id: int, data: EventCreate) -> Event:
+    now = datetime.now(UTC)
+    event = EventRow(
+        group=group_id,
+        title=data.title,
+        description=data.description,
+        status="proposed",
+        timezone=data.timezone,
+        created_by=user_id,
+        capacity=data.capacity,
+        sequence=0,
+        created_at=now,
+        updated_at=now,
+    )
+    for column, value in _venue_columns(data.venue).items():
+        setattr(event, column._meta.name, value)
+    event_id = (await EventRow.insert(event).returning(EventRow.id))[0]["id"]
+    await OptionRow.insert(
+        *(
+            OptionRow(
+                event=event_id,
+                position=position,
+                starts_at=option.start.astimezone(UTC),
+                ends_at=option.end.astimezone(UTC),
+            )
+            for position, option in enumerate(data.time_options)
+        )
+    )
+    return await get_event(event_id)
+
+
+@transactional
+async def update_event(event_id: int, data: EventUpdate) -> Event:
+    event = await lock_event(event_id)
+    if event["status"] == "cancelled":
+        raise Conflict("This event is cancelled; it can no longer be edited")
+    changes: dict[Any, Any] = {}
+    if data.title is not msgspec.UNSET and data.title != event["title"]:
+        changes[EventRow.title] = data.title
+    if data.description is not msgspec.UNSET and data.description != event["description"]:
+        changes[EventRow.description] = data.description
+    if data.venue is not msgspec.UNSET and _venue_changed(event, data.venue):
+        changes.update(_venue_columns(data.venue))
+    # Calendars show the title, description and venue; they never show the seats.
+    if changes:
+        changes[EventRow.sequence] = EventRow.sequence + 1
+    capacity = event["capacity"] if data.capacity is msgspec.UNSET else data.capacity
+    capacity_changed = capacity != event["capacity"]
+    if capacity_changed:
+        changes[EventRow.capacity] = capacity
+    if changes:
+        changes[EventRow.updated_at] = datetime.now(UTC)
+        await EventRow.update(changes).where(EventRow.id == event_id)
+    if capacity_changed:
+        await reseat(event_id, capacity)
+    return await get_event(event_id)
+
+
+@transactional
+async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
+    event = await lock_event(event_id)
+    if event["status"] != "proposed":
+        raise Conflict(f"Voting is closed: the event is {event['status']}")
+    known = {option.id for option in await options_of(event_id)}
+    foreign = sorted(set(data.votes) - known)
+    if foreign:
+        raise Invalid(f"Not time options of this event: {', '.join(map(str, foreign))}")
+    await VoteRow.delete().where((VoteRow.event == event_id) & (VoteRow.user == user_id))
+    votes = dict(sorted(data.votes.items()))
+    if votes:
+        await VoteRow.insert(
+            *(
+                VoteRow(event=event_id, option=option_id, user=user_id, choice=choice)
+                for option_id, choice in votes.items()
+            )
+        )
+    return MyVotes(votes=votes)
+
+
+async def my_votes(event_id: int, user_id: int) -> MyVotes:
+    rows = await (
+        VoteRow.select(VoteRow.option, VoteRow.choice)
+        .where((VoteRow.event == event_id) & (VoteRow.user == user_id))
+        .order_by(VoteRow.option)
+    )
+    return MyVotes(votes={row["option"]: row["choice"] for row in rows})
+
+
+@transactional
+async def confirm(event_id: int, data: Confirm) -> Event:
+    event = await lock_event(event_id)
+    if event["status"] != "proposed":
+        raise Conflict(f"Only a proposed event can be confirmed; this one is {event['status']}")
+    options = await options_of(event_id)
+    if data.option_id is None:
+        chosen = best_option(options, tally(options, await ballots([event_id])))
+    else:
+        matching = [option for option in options if option.id == data.option_id]
+        if not matching:
+            raise Invalid(f"Option {data.option_id} is not a time option of this event")
+        chosen = matching[0]
+    span = await (
+        OptionRow.select(OptionRow.starts_at, OptionRow.ends_at)
+        .where(OptionRow.id == chosen.id)
+        .first()
+    )
+    assert span is not None  # read under the event's lock
+    changes: dict[Any, Any] = {
+        EventRow.status: "confirmed",
+        EventRow.starts_at: span["starts_at"],
+        EventRow.ends_at: span["ends_at"],
+        EventRow.sequence: EventRow.sequence + 1,
+        EventRow.updated_at: datetime.now(UTC),
+    }
+    if data.venue is not None:
+        changes.update(_venue_columns(data.venue))
+    await EventRow.update(changes).where(EventRow.id == event_id)
+    return await get_event(event_id)
+
+
+@transactional
+async def cancel(event_id: int) -> Event:
+    event = await lock_event(event_id)
+    if event["status"] == "cancelled":
+        raise Conflict("This event is already cancelled")
+    await EventRow.update(
+        {
+            EventRow.status: "cancelled",
+            EventRow.sequence: EventRow.sequence + 1,
+            EventRow.updated_at: datetime.now(UTC),
+        }
+    ).where(EventRow.id == event_id)
+    return await get_event(event_id)
