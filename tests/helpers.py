@@ -87,3 +87,27 @@ def assert_error(response: httpx.Response, status: int, *words: str) -> dict[str
     for word in words:
         assert word.lower() in body["detail"].lower(), body["detail"]
     return body
+
+
+SATURDAYS = [  # three Saturday afternoons in spring 2027, London time (UTC+0, then UTC+1)
+    {"start": "2027-03-06T12:00:00+00:00", "end": "2027-03-06T17:00:00+00:00"},
+    {"start": "2027-03-13T12:00:00Z", "end": "2027-03-13T17:00:00Z"},
+    {"start": "2027-04-03T12:00:00+01:00", "end": "2027-04-03T17:00:00+01:00"},
+]
+
+
+async def propose(api: Api, group_id: int, by: Person, **fields: Any) -> dict[str, Any]:
+    body = {"title": "Meet-up", "timezone": "Europe/London", "time_options": SATURDAYS, **fields}
+    response = await api.post(f"/groups/{group_id}/events", by, json=body)
+    assert response.status_code == 201, response.text
+    event: dict[str, Any] = response.json()
+    return event
+
+
+async def rsvp(
+    api: Api, event_id: int, person: Person, status: str = "yes", **fields: Any
+) -> dict[str, Any]:
+    response = await api.put(f"/events/{event_id}/rsvp", person, json={"status": status, **fields})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
