@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import SATURDAYS
 from tests.server import serving
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
@@ -75,9 +76,12 @@ def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> 
         client.post(
             f"/invites/{invite['code']}/accept", headers={"Authorization": f"Bearer {friend_token}"}
         )
-        spare_token_id = client.post("/me/tokens", json={"name": "spare"}, headers=auth).json()[
-            "id"
-        ]
+        spare = client.post("/me/tokens", json={"name": "spare"}, headers=auth).json()
+        event = client.post(
+            f"/groups/{group_id}/events",
+            json={"title": "Fuzzed", "timezone": "UTC", "time_options": SATURDAYS, "capacity": 3},
+            headers=auth,
+        ).json()
 
         # First with real ids, so that requests reach the rules behind the guards;
         # deleting the group is left for the second pass.
@@ -91,7 +95,8 @@ def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> 
 "path.user_id" = {friend_id}
 "path.invite_id" = {invite["id"]}
 "path.code" = "{invite["code"]}"
-"path.token_id" = {spare_token_id}
+"path.token_id" = {spare["id"]}
+"path.event_id" = {event["id"]}
 """,
             "--exclude-operation-id",
             "deleteGroup",
