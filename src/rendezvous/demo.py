@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import shlex
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from rendezvous.accounts import services as accounts
 from rendezvous.accounts.schemas import UserCreate
+from rendezvous.events import rsvps
+from rendezvous.events import services as events
+from rendezvous.events.schemas import EventCreate, RsvpIn, TimeOptionIn, Votes
 from rendezvous.groups import services as groups
 from rendezvous.groups.schemas import GroupCreate, InviteCreate
+
+LONDON = ZoneInfo("Europe/London")
 
 # Friends from an online forum, spread across Britain.
 FRIENDS = [
@@ -17,6 +24,20 @@ FRIENDS = [
     ("Deborah", "deborah@example.org", "Norwich, UK"),
     ("Eilidh", None, "Inverness, UK"),
 ]
+
+
+def _saturdays(count: int, weeks_ahead: int = 4) -> list[TimeOptionIn]:
+    """Saturday afternoons, 12:00-17:00 London time, starting a few weeks from today."""
+    first = date.today() + timedelta(weeks=weeks_ahead)
+    first += timedelta(days=(5 - first.weekday()) % 7)
+    days = [first + timedelta(weeks=i) for i in range(count)]
+    return [
+        TimeOptionIn(
+            start=datetime.combine(day, time(12), LONDON),
+            end=datetime.combine(day, time(17), LONDON),
+        )
+        for day in days
+    ]
 
 
 def _curl(base: str, method: str, path: str, body: str | None = None, as_: str = "ALISON") -> str:
@@ -56,6 +77,31 @@ async def seed(base_url: str) -> str:
     await groups.change_role(group.id, organiser.user.id, signups[1].user.id, "admin")
     spare = await groups.create_invite(group.id, organiser.user.id, InviteCreate())
 
+    event = await events.create_event(
+        group.id,
+        organiser.user.id,
+        EventCreate(
+            title="First meet-up",
+            description="Lunch somewhere central, then a walk.",
+            timezone="Europe/London",
+            time_options=_saturdays(3),
+            capacity=6,
+        ),
+    )
+    first, second, third = (option.id for option in event.time_options)
+    ballots = [
+        {first: "yes", second: "maybe", third: "no"},
+        {first: "no", second: "yes", third: "yes"},
+        {second: "yes", third: "maybe"},
+        {first: "yes", second: "yes"},
+        {third: "yes"},
+    ]
+    for signup, ballot in zip(signups, ballots, strict=True):
+        await events.put_votes(event.id, signup.user.id, Votes(votes=ballot))
+    answers = [("yes", 1), ("yes", 0), ("maybe", 0), ("yes", 2), ("yes", 0)]
+    for signup, (status, guests) in zip(signups, answers, strict=True):
+        await rsvps.put_rsvp(event.id, signup.user.id, RsvpIn(status=status, guests=guests))
+
     lines = [
         f"Seeded group {group.id} '{group.name}' with {len(signups)} friends:",
         *(f"  {s.user.name:<9} {s.user.region}" for s in signups),
@@ -80,6 +126,27 @@ async def seed(base_url: str) -> str:
         _curl(base_url, "POST", f"/invites/{spare.code}/accept", as_="FIONA"),
         "# a plain member cannot rename the group (403)",
         _curl(base_url, "PATCH", f"/groups/{group.id}", '{"name": "Renamed"}', as_="DEBORAH"),
+        f"# the meet-up {organiser.user.name} proposed: three Saturdays, votes so far, 6 seats",
+        _curl(base_url, "GET", f"/events/{event.id}"),
+        "# Eilidh was too late for a seat: she is first on the waitlist",
+        _curl(base_url, "GET", f"/events/{event.id}/rsvps"),
+        "# Catriona changes her vote; Deborah's two guests stay home, so Eilidh gets a seat",
+        _curl(
+            base_url,
+            "PUT",
+            f"/events/{event.id}/votes",
+            f'{{"votes": {{"{first}": "yes"}}}}',
+            as_="CATRIONA",
+        ),
+        _curl(
+            base_url,
+            "PUT",
+            f"/events/{event.id}/rsvp",
+            '{"status": "yes", "guests": 0}',
+            as_="DEBORAH",
+        ),
+        "# the organiser confirms the winning Saturday (most yes, then maybe, then earliest)",
+        _curl(base_url, "POST", f"/events/{event.id}/confirm"),
         "# the API's own documentation",
         f"curl -s {base_url}/schema/openapi.json | head -c 300",
     ]

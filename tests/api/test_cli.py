@@ -128,8 +128,21 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
             "Deborah": "member",
             "Eilidh": "member",
         }
-        # the tour's 403 example really is one
+        # the proposal: votes cast, seats full, Eilidh waiting
+        event_id = int(re.search(r"/events/(\d+)", result.stdout).group(1))  # type: ignore[union-attr]
+        event = httpx.get(f"{base}/events/{event_id}", headers=headers, timeout=10).json()
+        assert event["status"] == "proposed" and len(event["time_options"]) == 3
+        assert event["rsvp_counts"] == {"yes": 3, "maybe": 1, "no": 0, "waitlisted": 1, "guests": 3}
+        # the tour's steps do what it says
         deborah = {"Authorization": f"Bearer {tokens['DEBORAH']}"}
+        answer = httpx.put(
+            f"{base}/events/{event_id}/rsvp", json={"status": "yes", "guests": 0}, headers=deborah
+        )
+        assert answer.status_code == 200
+        after = httpx.get(f"{base}/events/{event_id}", headers=headers, timeout=10).json()
+        assert (after["rsvp_counts"]["yes"], after["rsvp_counts"]["waitlisted"]) == (4, 0)
+        confirmed = httpx.post(f"{base}/events/{event_id}/confirm", headers=headers, timeout=10)
+        assert confirmed.json()["status"] == "confirmed"
         renamed = httpx.patch(
             f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10
         )
