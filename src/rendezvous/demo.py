@@ -10,7 +10,7 @@ from rendezvous.accounts import services as accounts
 from rendezvous.accounts.schemas import UserCreate
 from rendezvous.events import rsvps
 from rendezvous.events import services as events
-from rendezvous.events.schemas import EventCreate, RsvpIn, TimeOptionIn, Votes
+from rendezvous.events.schemas import Choice, EventCreate, RsvpIn, TimeOptionIn, Votes
 from rendezvous.groups import services as groups
 from rendezvous.groups.schemas import GroupCreate, InviteCreate
 
@@ -89,7 +89,7 @@ async def seed(base_url: str) -> str:
         ),
     )
     first, second, third = (option.id for option in event.time_options)
-    ballots = [
+    ballots: list[dict[int, Choice]] = [
         {first: "yes", second: "maybe", third: "no"},
         {first: "no", second: "yes", third: "yes"},
         {second: "yes", third: "maybe"},
@@ -98,7 +98,13 @@ async def seed(base_url: str) -> str:
     ]
     for signup, ballot in zip(signups, ballots, strict=True):
         await events.put_votes(event.id, signup.user.id, Votes(votes=ballot))
-    answers = [("yes", 1), ("yes", 0), ("maybe", 0), ("yes", 2), ("yes", 0)]
+    answers: list[tuple[Choice, int]] = [
+        ("yes", 1),
+        ("yes", 0),
+        ("maybe", 0),
+        ("yes", 2),
+        ("yes", 0),
+    ]
     for signup, (status, guests) in zip(signups, answers, strict=True):
         await rsvps.put_rsvp(event.id, signup.user.id, RsvpIn(status=status, guests=guests))
 

@@ -33,8 +33,8 @@ _USER_COLUMNS = (
 )
 
 
-def _user(row: dict[str, Any], prefix: str = "") -> User:
-    return User(**{field: row[prefix + field] for field in User.__struct_fields__})
+def _user(row: dict[str, Any]) -> User:
+    return User(**{field: row[field] for field in User.__struct_fields__})
 
 
 async def _issue_token(user_id: int, name: str) -> NewToken:
@@ -67,23 +67,25 @@ class Authenticated(msgspec.Struct, frozen=True):
     token_id: int
 
 
+# The hottest query of all, on every authenticated request: written out, because
+# Piccolo spends longer building a join than the database spends running it.
+_AUTHENTICATE = (
+    "SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.email, u.region, "
+    'u.region_label, u.timezone, u.created_at FROM api_token t JOIN app_user u ON u.id = t."user" '
+    "WHERE t.token_hash = {}"
+)
+
+
 async def authenticate(token: str) -> Authenticated | None:
     """Resolve a bearer token to its user in one query; None if unknown or revoked."""
-    row = await (
-        ApiToken.select(
-            ApiToken.id,
-            ApiToken.last_used_at,
-            *(getattr(ApiToken.user, column._meta.name) for column in _USER_COLUMNS),
-        )
-        .where(ApiToken.token_hash == hash_secret(token))
-        .first()
-    )
-    if row is None:
+    rows = await ApiToken.raw(_AUTHENTICATE, hash_secret(token))
+    if not rows:
         return None
+    row = rows[0]
     now = datetime.now(UTC)
     if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
-        await _touch_token(row["id"], now)
-    return Authenticated(user=_user(row, prefix="user."), token_id=row["id"])
+        await _touch_token(row["token_id"], now)
+    return Authenticated(user=_user(row), token_id=row["token_id"])
 
 
 @transactional

@@ -6,7 +6,7 @@ Two engines behave differently where it matters:
   without waiting), and inside one process they queue on an asyncio lock so that the
   busy timeout only arbitrates between processes. WAL lets readers run meanwhile.
 - PostgreSQL runs through Piccolo's asyncpg pool; read-then-write rules lock the rows
-  they decide on with SELECT ... FOR UPDATE (see `lock_for_update`).
+  they decide on with SELECT ... FOR UPDATE (see `for_update`).
 Both retry transient failures (busy, serialization failure, deadlock) a few times and
 then answer 503 rather than 500.
 """
@@ -23,14 +23,13 @@ import random
 import sqlite3
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, ParamSpec, TypeVar
+from typing import ParamSpec, TypeVar
 
 import asyncpg
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
-from piccolo.query.base import Query
 from piccolo.querystring import QueryString
 
 from rendezvous.core.errors import Unavailable
@@ -159,12 +158,11 @@ def transactional(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
     return wrapper
 
 
-def lock_for_update(query: Query[Any, Any]) -> Query[Any, Any]:
-    """SELECT ... FOR UPDATE on PostgreSQL. SQLite needs nothing: its write
-    transactions are already serialised (BEGIN IMMEDIATE + the writer queue)."""
-    if is_sqlite():
-        return query
-    return query.lock_rows("UPDATE")  # type: ignore[attr-defined]
+def for_update(select_sql: str) -> str:
+    """`select_sql` locking the rows it reads until the transaction ends: FOR UPDATE on
+    PostgreSQL. SQLite needs nothing, its write transactions being serialised already
+    (BEGIN IMMEDIATE and the writer queue)."""
+    return select_sql if is_sqlite() else f"{select_sql} FOR UPDATE"
 
 
 # --- lifecycle -----------------------------------------------------------------------

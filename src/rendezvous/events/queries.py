@@ -6,9 +6,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from piccolo.columns.combination import Combinable
 from piccolo.query.functions.aggregate import Count, Sum
 
-from rendezvous.core.db import lock_for_update
+from rendezvous.core.db import for_update
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
@@ -17,6 +18,9 @@ from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import Ballot, Option, tally
+
+# RSVP rows by user id: status, guests, waitlisted, queue_seq
+RsvpRows = dict[int, dict[str, Any]]
 
 EVENT_COLUMNS = (
     EventRow.id,
@@ -39,13 +43,54 @@ EVENT_COLUMNS = (
 )
 
 
+async def event_access(event_id: int, user_id: int) -> dict[str, Any] | None:
+    """The event's group and proposer with the user's role there, in one query; None when
+    there is no such event or the user is not in its group."""
+    rows = await EventRow.raw(
+        'SELECT e."group", e.created_by, m.role FROM event e '
+        'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}',
+        user_id,
+        event_id,
+    )
+    return rows[0] if rows else None
+
+
+# The hot single-event reads are written out: Piccolo takes longer to build a query
+# over foreign keys than the database takes to answer it.
+_SELECT_EVENT = "SELECT {} FROM event WHERE id = {{}}".format(  # noqa: S608 - column names
+    ", ".join(f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+)
+
+
+async def get_event_row(event_id: int) -> dict[str, Any] | None:
+    rows = await EventRow.raw(_SELECT_EVENT, event_id)
+    return rows[0] if rows else None
+
+
 async def lock_event(event_id: int) -> dict[str, Any]:
     """The event row, locked until the surrounding write transaction ends."""
-    rows = await lock_for_update(EventRow.select(*EVENT_COLUMNS).where(EventRow.id == event_id))
+    rows = await EventRow.raw(for_update(_SELECT_EVENT), event_id)
     if not rows:
         raise NotFound("Event not found")
     row: dict[str, Any] = rows[0]
     return row
+
+
+async def list_event_rows(
+    group_id: int, status: str | None, newest_first: bool, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of a group's events, and how many there are in all."""
+    where: Combinable = EventRow.group == group_id
+    if status is not None:
+        where &= EventRow.status == status
+    rows = await (
+        EventRow.select(*EVENT_COLUMNS)
+        .where(where)
+        .order_by(EventRow.id, ascending=not newest_first)
+        .limit(limit)
+        .offset(offset)
+    )
+    return rows, await EventRow.count().where(where)
 
 
 async def options_of(event_id: int) -> list[Option]:
@@ -152,19 +197,49 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
     ]
 
 
-async def rsvp_rows(event_id: int) -> dict[int, dict[str, Any]]:
-    """Every RSVP of the event by user id."""
-    rows = await RsvpRow.select(
-        RsvpRow.user,
-        RsvpRow.status,
-        RsvpRow.guests,
-        RsvpRow.waitlisted,
-        RsvpRow.queue_seq,
-    ).where(RsvpRow.event == event_id)
-    return {row["user"]: row for row in rows}
+async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[dict[str, Any], RsvpRows]:
+    """Lock the event, then read what an answer from `user_id` depends on: every yes
+    (seated or waiting) and the user's own answer.
+
+    Two statements on purpose: under READ COMMITTED a statement that waited for the lock
+    still reads joined rows from the snapshot it started with, which would miss the
+    answers committed by whoever held the lock; a second statement sees them.
+    """
+    event = await lock_event(event_id)
+    rows = await RsvpRow.raw(
+        'SELECT "user", status, guests, waitlisted, queue_seq FROM rsvp '
+        "WHERE event = {} AND (status = 'yes' OR \"user\" = {})",
+        event_id,
+        user_id,
+    )
+    return event, {row["user"]: {**row, "waitlisted": bool(row["waitlisted"])} for row in rows}
 
 
-def seating_of(rows: dict[int, dict[str, Any]]) -> Seating:
+_SAVE_ANSWER = (
+    'INSERT INTO rsvp (event, "user", status, guests, note, waitlisted, queue_seq, responded_at) '
+    "VALUES ({}, {}, {}, {}, {}, {}, {}, {}) "
+    'ON CONFLICT (event, "user") DO UPDATE SET status = excluded.status, '
+    "guests = excluded.guests, note = excluded.note, waitlisted = excluded.waitlisted, "
+    "queue_seq = excluded.queue_seq, responded_at = excluded.responded_at"
+)
+
+
+async def save_answer(event_id: int, user_id: int, answer: dict[str, Any]) -> None:
+    """Insert or replace the user's answer: one statement, the same on both engines."""
+    await RsvpRow.raw(
+        _SAVE_ANSWER,
+        event_id,
+        user_id,
+        answer["status"],
+        answer["guests"],
+        answer["note"],
+        answer["waitlisted"],
+        answer["queue_seq"],
+        answer["responded_at"],
+    )
+
+
+def seating_of(rows: RsvpRows) -> Seating:
     """The seating the stored yes-RSVPs describe; the waitlist in the order people joined."""
     yes = [row for row in rows.values() if row["status"] == "yes"]
     seated = tuple(

@@ -11,8 +11,15 @@ from typing import Any
 
 from rendezvous.core.db import transactional
 from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.locks import KeyedLock
 from rendezvous.core.schemas import Page
-from rendezvous.events.queries import lock_event, promote_rows, rsvp_rows, seating_of
+from rendezvous.events.queries import (
+    RsvpRows,
+    lock_for_rsvp,
+    promote_rows,
+    save_answer,
+    seating_of,
+)
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
 from rendezvous.events.seating import NoRoom, promote, respond
 from rendezvous.events.tables import Event as EventRow
@@ -32,15 +39,24 @@ def _check_open(event: dict[str, Any]) -> None:
         raise Conflict("This event has already started; RSVPs are closed")
 
 
-def _next_queue_seq(rows: dict[int, dict[str, Any]]) -> int:
+def _next_queue_seq(rows: RsvpRows) -> int:
     return 1 + max((row["queue_seq"] or 0 for row in rows.values()), default=0)
 
 
-@transactional
+# Answers to one event queue here first, so that a worker sends them to the database one
+# at a time rather than parking many pooled connections on the event's row lock.
+_answering = KeyedLock()
+
+
 async def put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
-    event = await lock_event(event_id)
+    async with _answering(event_id):
+        return await _put_rsvp(event_id, user_id, data)
+
+
+@transactional
+async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
+    event, rows = await lock_for_rsvp(event_id, user_id)
     _check_open(event)
-    rows = await rsvp_rows(event_id)
     before = seating_of(rows)
     try:
         after = respond(before, event["capacity"], user_id, seats_wanted(data.status, data.guests))
@@ -60,20 +76,18 @@ async def put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
             queue_seq = previous["queue_seq"]
         else:
             queue_seq = _next_queue_seq(rows)
-    answer: dict[str, Any] = {
-        "status": data.status,
-        "guests": data.guests,
-        "note": data.note,
-        "waitlisted": position is not None,
-        "queue_seq": queue_seq,
-        "responded_at": datetime.now(UTC),
-    }
-    if previous is None:
-        await RsvpRow.insert(RsvpRow(event=event_id, user=user_id, **answer))
-    else:
-        await RsvpRow.update(**answer).where(
-            (RsvpRow.event == event_id) & (RsvpRow.user == user_id)
-        )
+    await save_answer(
+        event_id,
+        user_id,
+        {
+            "status": data.status,
+            "guests": data.guests,
+            "note": data.note,
+            "waitlisted": position is not None,
+            "queue_seq": queue_seq,
+            "responded_at": datetime.now(UTC),
+        },
+    )
     return Rsvp(
         user_id=user_id,
         status=data.status,
@@ -83,17 +97,21 @@ async def put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
     )
 
 
-@transactional
 async def delete_rsvp(event_id: int, user_id: int) -> None:
-    event = await lock_event(event_id)
+    async with _answering(event_id):
+        await _delete_rsvp(event_id, user_id)
+
+
+@transactional
+async def _delete_rsvp(event_id: int, user_id: int) -> None:
+    event, rows = await lock_for_rsvp(event_id, user_id)
     _check_open(event)
-    rows = await rsvp_rows(event_id)
     if user_id not in rows:
         raise NotFound("You have not answered this event")
     await _withdraw(event, rows, user_id)
 
 
-async def _withdraw(event: dict[str, Any], rows: dict[int, dict[str, Any]], user_id: int) -> None:
+async def _withdraw(event: dict[str, Any], rows: RsvpRows, user_id: int) -> None:
     before = seating_of(rows)
     after = respond(before, event["capacity"], user_id, None)
     await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))
@@ -102,7 +120,8 @@ async def _withdraw(event: dict[str, Any], rows: dict[int, dict[str, Any]], user
 
 async def reseat(event_id: int, capacity: int | None) -> None:
     """After a capacity change (the event already locked): promote as far as seats allow."""
-    before = seating_of(await rsvp_rows(event_id))
+    _, rows = await lock_for_rsvp(event_id, user_id=0)
+    before = seating_of(rows)
     await promote_rows(event_id, before, promote(before, capacity))
 
 
@@ -116,8 +135,8 @@ async def forget_member(group_id: int, user_id: int) -> None:
         )
     ]
     for event_id in sorted(event_ids):  # a fixed order: concurrent callers cannot deadlock
-        event = await lock_event(event_id)
-        await _withdraw(event, await rsvp_rows(event_id), user_id)
+        event, rows = await lock_for_rsvp(event_id, user_id)
+        await _withdraw(event, rows, user_id)
     group_events = [
         row["id"] for row in await EventRow.select(EventRow.id).where(EventRow.group == group_id)
     ]

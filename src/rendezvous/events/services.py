@@ -11,15 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
-from piccolo.columns.combination import Combinable
 
 from rendezvous.core.db import transactional
 from rendezvous.core.errors import Conflict, Invalid, NotFound
 from rendezvous.core.schemas import Page
 from rendezvous.events.queries import (
-    EVENT_COLUMNS,
     ballots,
     build_events,
+    event_access,
+    get_event_row,
+    list_event_rows,
     lock_event,
     options_of,
 )
@@ -39,7 +40,6 @@ from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import best_option, tally
 from rendezvous.groups.schemas import Role
-from rendezvous.groups.services import find_role
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,19 +54,14 @@ class Access:
 
 async def find_access(event_id: int, user_id: int) -> Access | None:
     """None when the event does not exist or the caller is not in its group."""
-    row = await (
-        EventRow.select(EventRow.group, EventRow.created_by).where(EventRow.id == event_id).first()
-    )
+    row = await event_access(event_id, user_id)
     if row is None:
         return None
-    role = await find_role(row["group"], user_id)
-    if role is None:
-        return None
-    return Access(event_id, row["group"], row["created_by"], role)
+    return Access(event_id, row["group"], row["created_by"], row["role"])
 
 
 async def get_event(event_id: int) -> Event:
-    row = await EventRow.select(*EVENT_COLUMNS).where(EventRow.id == event_id).first()
+    row = await get_event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
     return (await build_events([row]))[0]
@@ -75,17 +70,7 @@ async def get_event(event_id: int) -> Event:
 async def list_events(
     group_id: int, status: Status | None, newest_first: bool, limit: int, offset: int
 ) -> Page[Event]:
-    where: Combinable = EventRow.group == group_id
-    if status is not None:
-        where &= EventRow.status == status
-    rows = await (
-        EventRow.select(*EVENT_COLUMNS)
-        .where(where)
-        .order_by(EventRow.id, ascending=not newest_first)
-        .limit(limit)
-        .offset(offset)
-    )
-    total = await EventRow.count().where(where)
+    rows, total = await list_event_rows(group_id, status, newest_first, limit, offset)
     return Page(items=await build_events(rows), limit=limit, offset=offset, total=total)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from rendezvous.core.db import lock_for_update, transactional
+from rendezvous.core.db import for_update, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -61,12 +61,11 @@ _INVITE_COLUMNS = (
 
 async def find_role(group_id: int, user_id: int) -> Role | None:
     """The user's role in the group, or None when they are not a member."""
-    row = await (
-        MembershipRow.select(MembershipRow.role)
-        .where((MembershipRow.group == group_id) & (MembershipRow.user == user_id))
-        .first()
+    # Written out: every group request's guard runs it (see accounts' _AUTHENTICATE).
+    rows = await MembershipRow.raw(
+        'SELECT role FROM membership WHERE "group" = {} AND "user" = {}', group_id, user_id
     )
-    return None if row is None else row["role"]
+    return rows[0]["role"] if rows else None
 
 
 async def _members(group_id: int) -> list[Member]:
@@ -154,7 +153,7 @@ async def delete_group(group_id: int) -> None:
 
 
 async def _lock_group(group_id: int) -> None:
-    rows = await lock_for_update(GroupRow.select(GroupRow.id).where(GroupRow.id == group_id))
+    rows = await GroupRow.raw(for_update("SELECT id FROM friend_group WHERE id = {}"), group_id)
     if not rows:
         raise NotFound("Group not found")
 

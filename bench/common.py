@@ -1,0 +1,232 @@
+"""Shared benchmark plumbing: servers, databases, seeding over HTTP, and wrk."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+BENCH_DIR = Path(__file__).resolve().parent
+DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def ensure_wrk() -> str:
+    """wrk from Debian's packages; installed on first use (this needs root)."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("installing wrk (apt-get install wrk) ...", file=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False, capture_output=True)
+    if not shutil.which("wrk"):
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True, capture_output=True)
+    return shutil.which("wrk") or "wrk"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(argv: list[str], env: dict[str, str], cwd: Path) -> Iterator[str]:
+    """Run a server until the block ends; yields its base URL once it answers."""
+    port = free_port()
+    log = (cwd / f"server-{port}.log").open("w")
+    process = subprocess.Popen(
+        [a.replace("{port}", str(port)) for a in argv],
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(Path(log.name).read_text())
+            try:
+                httpx.get(f"{base}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(Path(log.name).read_text()) from None
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def rendezvous_server(database_url: str, workers: int, cwd: Path) -> Iterator[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "rendezvous",
+        "serve",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+    ]
+    env = {"RENDEZVOUS_DATABASE_URL": database_url, "RENDEZVOUS_LOG_LEVEL": "warning"}
+    return server(argv, env, cwd)
+
+
+def bare_server(workers: int, cwd: Path) -> Iterator[str]:
+    argv = [
+        sys.executable, "-m", "uvicorn", "bare_app:create_app", "--factory",
+        "--port", "{port}", "--workers", str(workers), "--log-level", "warning",
+        "--no-access-log", "--app-dir", str(BENCH_DIR),
+    ]  # fmt: skip
+    return server(argv, {}, cwd)
+
+
+@contextmanager
+def database(engine: str, pg_server: str, workdir: Path) -> Iterator[str]:
+    """A fresh, empty database URL for one benchmark run."""
+    if engine == "sqlite":
+        yield f"sqlite:///{workdir}/bench-{uuid.uuid4().hex[:8]}.sqlite"
+        return
+    import asyncpg
+
+    name = f"rendezvous_bench_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(pg_server)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def postgres_reachable(pg_server: str) -> bool:
+    import asyncpg
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(pg_server, timeout=3)
+        await connection.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception:
+        return False
+    return True
+
+
+@dataclass
+class Result:
+    label: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # non-2xx responses and socket errors
+
+
+_UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _ms(text: str) -> float:
+    match = re.fullmatch(r"([\d.]+)(us|ms|s)", text)
+    if not match:
+        raise ValueError(f"cannot read wrk latency {text!r}")
+    return float(match[1]) * _UNIT[match[2]]
+
+
+def wrk(label: str, url: str, script: Path | None, connections: int, seconds: int) -> Result:
+    argv = [
+        ensure_wrk(),
+        "-t2",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
+    if script is not None:
+        argv += ["-s", str(script)]
+    out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
+    p50 = _ms(re.search(r"50%\s+(\S+)", out)[1])  # type: ignore[index]
+    p99 = _ms(re.search(r"99%\s+(\S+)", out)[1])  # type: ignore[index]
+    errors = 0
+    if match := re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out):
+        errors += int(match[1])
+    if match := re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+    ):
+        errors += sum(int(g) for g in match.groups())
+    return Result(label, rps, p50, p99, errors)
+
+
+def lua_script(
+    workdir: Path, method: str, paths: list[str], tokens: list[str], bodies: list[str]
+) -> Path:
+    """A wrk script sending `method` to a random path with a random token and body."""
+    script = workdir / f"wrk-{uuid.uuid4().hex[:8]}.lua"
+    script.write_text(
+        f"""
+local paths = {{{", ".join(json.dumps(p) for p in paths)}}}
+local tokens = {{{", ".join(json.dumps(t) for t in tokens)}}}
+local bodies = {{{", ".join(json.dumps(b) for b in bodies)}}}
+math.randomseed(os.time() + tonumber(tostring({{}}):sub(8), 16))
+request = function()
+  local headers = {{}}
+  headers["Content-Type"] = "application/json"
+  if #tokens > 0 then
+    headers["Authorization"] = "Bearer " .. tokens[math.random(#tokens)]
+  end
+  local body = nil
+  if #bodies > 0 then body = bodies[math.random(#bodies)] end
+  return wrk.format("{method}", paths[math.random(#paths)], headers, body)
+end
+"""
+    )
+    return script
+
+
+def print_table(title: str, rows: list[tuple[str, Result, Result]]) -> None:
+    """Each row: an endpoint's result beside the bare endpoint's from the same setting."""
+    print(f"\n{title}")
+    header = f"{'setting':<26} {'endpoint':<24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'x bare':>7}"
+    print(header)
+    print("-" * len(header))
+    for setting, result, bare in rows:
+        for r in (bare, result):
+            ratio = r.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
+            print(
+                f"{setting:<26} {r.label:<24} {r.requests_per_s:>9.0f} {r.p50_ms:>8.2f} "
+                f"{r.p99_ms:>8.2f} {r.errors:>7} {ratio:>7.2f}"
+            )
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="rendezvous-bench-"))
