@@ -216,15 +216,16 @@ end
 def print_table(title: str, rows: list[tuple[str, Result, Result]]) -> None:
     """Each row: an endpoint's result beside the bare endpoint's from the same setting."""
     print(f"\n{title}")
-    header = f"{'setting':<26} {'endpoint':<24} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'x bare':>7}"
+    columns = ("req/s", "p50 ms", "p99 ms", "errors", "x bare")
+    header = f"{'setting':<26} {'endpoint':<24} " + " ".join(f"{c:>8}" for c in columns)
     print(header)
     print("-" * len(header))
     for setting, result, bare in rows:
         for r in (bare, result):
             ratio = r.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
             print(
-                f"{setting:<26} {r.label:<24} {r.requests_per_s:>9.0f} {r.p50_ms:>8.2f} "
-                f"{r.p99_ms:>8.2f} {r.errors:>7} {ratio:>7.2f}"
+                f"{setting:<26} {r.label:<24} {r.requests_per_s:>8.0f} {r.p50_ms:>8.2f} "
+                f"{r.p99_ms:>8.2f} {r.errors:>8} {ratio:>8.2f}"
             )
 
 
