@@ -186,3 +186,22 @@ async def test_unknown_routes_and_methods_get_json_errors(
     owner, group_id = world
     assert_error(await api.get("/nowhere", owner), 404)
     assert_error(await api.request("PUT", f"/groups/{group_id}", owner, json={}), 405)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", f"/events/{MAX_ID + 1}", 400),
+        ("GET", "/events/0", 400),
+        ("GET", "/events/abc", 404),
+        ("PUT", f"/events/{MAX_ID + 1}/rsvp", 400),
+        ("POST", f"/events/{MAX_ID + 1}/confirm", 400),
+        ("GET", f"/events/{MAX_ID}", 404),
+        ("GET", f"/groups/{MAX_ID + 1}/events", 400),
+    ],
+)
+async def test_bad_event_ids_get_4xx_json(
+    api: Api, world: tuple[Person, int], method: str, path: str, status: int
+) -> None:
+    owner, _ = world
+    assert_error(await api.request(method, path, owner, json={"status": "yes"}), status)

@@ -7,7 +7,9 @@ from functools import cache
 from typing import Annotated, Generic, TypeVar
 
 import msgspec
-from litestar.params import Parameter
+from litestar.connection import ASGIConnection
+
+from rendezvous.core.errors import Invalid
 
 MAX_ID = 2**63 - 1  # ids are 64-bit; larger numbers cannot name anything
 
@@ -54,9 +56,13 @@ TimezoneName = Annotated[
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
 
-def path_id(name: str) -> object:
-    """The Parameter for an id in a path: 1 .. 2^63-1, else 400."""
-    return Parameter(ge=1, le=MAX_ID, description=f"the {name.replace('_', ' ')}")
+def checked_path_id(connection: ASGIConnection, key: str) -> int:
+    """An id from the path, range-checked here because guards run before Litestar
+    validates parameters: a larger number would overflow PostgreSQL's bigint."""
+    value: int = connection.path_params[key]
+    if not 1 <= value <= MAX_ID:
+        raise Invalid(f"{key} must be between 1 and {MAX_ID}")
+    return value
 
 
 @cache

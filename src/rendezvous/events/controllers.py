@@ -25,9 +25,9 @@ from rendezvous.events.schemas import (
     Status,
     Votes,
 )
+from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
 
-GroupId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the group's id")]
 EventId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the event's id")]
 
 

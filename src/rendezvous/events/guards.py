@@ -7,8 +7,8 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from rendezvous.core.errors import Forbidden, Invalid, NotFound
-from rendezvous.core.schemas import MAX_ID
+from rendezvous.core.errors import Forbidden, NotFound
+from rendezvous.core.schemas import checked_path_id
 from rendezvous.events.services import Access, find_access
 from rendezvous.groups.services import ADMIN_ROLES
 
@@ -16,10 +16,7 @@ ACCESS_STATE_KEY = "event_access"
 
 
 async def _access(connection: ASGIConnection) -> Access:
-    # Guards run before parameter validation, so the id's range is checked here too.
-    event_id = connection.path_params["event_id"]
-    if not 1 <= event_id <= MAX_ID:
-        raise Invalid(f"event_id must be between 1 and {MAX_ID}")
+    event_id = checked_path_id(connection, "event_id")
     access = await find_access(event_id, connection.user.id)
     if access is None:
         raise NotFound("Event not found")

@@ -7,8 +7,8 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
-from rendezvous.core.errors import Forbidden, Invalid, NotFound
-from rendezvous.core.schemas import MAX_ID
+from rendezvous.core.errors import Forbidden, NotFound
+from rendezvous.core.schemas import checked_path_id
 from rendezvous.groups.schemas import Role
 from rendezvous.groups.services import ADMIN_ROLES, find_role
 
@@ -16,10 +16,7 @@ ROLE_STATE_KEY = "group_role"
 
 
 async def _caller_role(connection: ASGIConnection) -> Role:
-    # Guards run before parameter validation, so the id's range is checked here too.
-    group_id = connection.path_params["group_id"]
-    if not 1 <= group_id <= MAX_ID:
-        raise Invalid(f"group_id must be between 1 and {MAX_ID}")
+    group_id = checked_path_id(connection, "group_id")
     role = await find_role(group_id, connection.user.id)
     if role is None:
         raise NotFound("Group not found")
