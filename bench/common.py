@@ -4,25 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
-
 BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR.parent))  # the repository root: reuse the tests' server runner
+
+from tests.server import running  # noqa: E402
+
 DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
@@ -39,69 +37,19 @@ def ensure_wrk() -> str:
     return shutil.which("wrk") or "wrk"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def server(argv: list[str], env: dict[str, str], cwd: Path) -> Iterator[str]:
-    """Run a server until the block ends; yields its base URL once it answers."""
-    port = free_port()
-    log = (cwd / f"server-{port}.log").open("w")
-    process = subprocess.Popen(
-        [a.replace("{port}", str(port)) for a in argv],
-        env={**os.environ, **env},
-        cwd=cwd,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(Path(log.name).read_text())
-            try:
-                httpx.get(f"{base}/health", timeout=1)
-                break
-            except httpx.TransportError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError(Path(log.name).read_text()) from None
-                time.sleep(0.1)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def rendezvous_server(database_url: str, workers: int, cwd: Path) -> Iterator[str]:
-    argv = [
-        sys.executable,
-        "-m",
-        "rendezvous",
-        "serve",
-        "--port",
-        "{port}",
-        "--workers",
-        str(workers),
-    ]
+def rendezvous_server(database_url: str, workers: int, cwd: Path) -> AbstractContextManager[str]:
+    argv = [sys.executable, "-m", "rendezvous", "serve", "--port", "{port}"]
     env = {"RENDEZVOUS_DATABASE_URL": database_url, "RENDEZVOUS_LOG_LEVEL": "warning"}
-    return server(argv, env, cwd)
+    return running([*argv, "--workers", str(workers)], cwd, env)
 
 
-def bare_server(workers: int, cwd: Path) -> Iterator[str]:
+def bare_server(workers: int, cwd: Path) -> AbstractContextManager[str]:
     argv = [
         sys.executable, "-m", "uvicorn", "bare_app:create_app", "--factory",
         "--port", "{port}", "--workers", str(workers), "--log-level", "warning",
         "--no-access-log", "--app-dir", str(BENCH_DIR),
     ]  # fmt: skip
-    return server(argv, {}, cwd)
+    return running(argv, cwd, ready="/bare")
 
 
 @contextmanager

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,21 +51,15 @@ def rendezvous(
 
 
 @contextmanager
-def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> Iterator[str]:
-    """`rendezvous serve` on a free port until the block ends; yields its base URL."""
+def running(
+    argv: list[str], cwd: Path, env: Env | None = None, ready: str = "/health"
+) -> Iterator[str]:
+    """A server process on a free port (`{port}` in argv) until the block ends; yields its
+    base URL once GET `ready` answers 200. SIGTERM at the end, as a supervisor would."""
     port = free_port()
-    log = (cwd / f"serve-{port}.log").open("w")
+    log = (cwd / f"server-{port}.log").open("w")
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rendezvous",
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-        ],
+        [arg.replace("{port}", str(port)) for arg in argv],
         cwd=cwd,
         env=environment(env),
         stdout=log,
@@ -78,12 +72,12 @@ def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> Iterator[str
             if process.poll() is not None:
                 raise RuntimeError(f"server exited early:\n{Path(log.name).read_text()}")
             try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                if httpx.get(f"{base}{ready}", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not become healthy:\n{Path(log.name).read_text()}")
+                raise RuntimeError(f"server did not become ready:\n{Path(log.name).read_text()}")
             time.sleep(0.1)
         yield base
     finally:
@@ -94,3 +88,18 @@ def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> Iterator[str
             process.kill()
             process.wait()
         log.close()
+
+
+def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractContextManager[str]:
+    """`rendezvous serve` on a free port until the block ends; yields its base URL."""
+    argv = [
+        sys.executable,
+        "-m",
+        "rendezvous",
+        "serve",
+        "--port",
+        "{port}",
+        "--workers",
+        str(workers),
+    ]
+    return running(argv, cwd, env)
