@@ -77,6 +77,18 @@ class Api:
         assert response.status_code == 200, response.text
 
 
+async def circle(api: Api) -> tuple[int, Person, Person, Person, Person]:
+    """A group with an owner (living in Leeds), an admin and a member, and an outsider."""
+    owner = await api.signup("Olive", region="Leeds, UK", timezone="Europe/London")
+    admin = await api.signup("Ada")
+    member = await api.signup("Mo")
+    outsider = await api.signup("Otto")
+    group_id = await api.group(owner)
+    await api.join(group_id, owner, admin, member)
+    await api.set_role(group_id, owner, admin, "admin")
+    return group_id, owner, admin, member, outsider
+
+
 def assert_error(response: httpx.Response, status: int, *words: str) -> dict[str, Any]:
     """A JSON error with this status whose detail mentions every word given."""
     assert response.status_code == status, response.text

@@ -7,22 +7,11 @@ from typing import Any
 import pytest
 
 from rendezvous.events.tables import Event, TimeOption
-from tests.helpers import SATURDAYS, Api, Person, assert_error, propose
-
-
-async def _circle(api: Api) -> tuple[int, Person, Person, Person, Person]:
-    owner = await api.signup("Olive")
-    admin = await api.signup("Ada")
-    member = await api.signup("Mo")
-    outsider = await api.signup("Otto")
-    group_id = await api.group(owner)
-    await api.join(group_id, owner, admin, member)
-    await api.set_role(group_id, owner, admin, "admin")
-    return group_id, owner, admin, member, outsider
+from tests.helpers import SATURDAYS, Api, Person, assert_error, circle, propose
 
 
 async def test_a_member_proposes_a_meetup(api: Api) -> None:
-    group_id, _, _, member, _ = await _circle(api)
+    group_id, _, _, member, _ = await circle(api)
     response = await api.post(
         f"/groups/{group_id}/events",
         member,
@@ -59,7 +48,7 @@ async def test_a_member_proposes_a_meetup(api: Api) -> None:
 
 
 async def test_the_whole_flow_propose_vote_confirm_edit_cancel(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     event = await propose(api, group_id, member)
     event_id = event["id"]
     first, second, third = (o["id"] for o in event["time_options"])
@@ -121,7 +110,7 @@ async def test_the_whole_flow_propose_vote_confirm_edit_cancel(api: Api) -> None
 
 
 async def test_confirm_a_chosen_option_with_a_venue(api: Api) -> None:
-    group_id, owner, _, member, _ = await _circle(api)
+    group_id, owner, _, member, _ = await circle(api)
     event = await propose(api, group_id, member)
     third = event["time_options"][2]["id"]
     response = await api.post(
@@ -135,7 +124,7 @@ async def test_confirm_a_chosen_option_with_a_venue(api: Api) -> None:
 
 
 async def test_best_option_ties_go_to_maybe_then_the_earliest(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     event = await propose(api, group_id, owner)
     _first, second, third = (o["id"] for o in event["time_options"])
     await api.put(
@@ -155,7 +144,7 @@ async def test_best_option_ties_go_to_maybe_then_the_earliest(api: Api) -> None:
 
 
 async def test_votes_for_options_of_another_event_are_refused(api: Api) -> None:
-    group_id, owner, _, _, _ = await _circle(api)
+    group_id, owner, _, _, _ = await circle(api)
     event, other = await propose(api, group_id, owner), await propose(api, group_id, owner)
     mine = event["time_options"][0]["id"]
     foreign = other["time_options"][0]["id"]
@@ -184,7 +173,7 @@ async def test_votes_for_options_of_another_event_are_refused(api: Api) -> None:
 
 
 async def test_permissions(api: Api) -> None:
-    group_id, owner, admin, member, outsider = await _circle(api)
+    group_id, owner, admin, member, outsider = await circle(api)
     event = await propose(api, group_id, owner)
     event_id = event["id"]
     # a plain member who did not propose it may vote and RSVP, not organise
@@ -230,7 +219,7 @@ async def test_permissions(api: Api) -> None:
 
 
 async def test_list_events_filters_pages_and_puts_newest_first(api: Api) -> None:
-    group_id, owner, _, member, _ = await _circle(api)
+    group_id, owner, _, member, _ = await circle(api)
     ids = [(await propose(api, group_id, owner, title=f"E{i}"))["id"] for i in range(4)]
     await api.post(f"/events/{ids[1]}/confirm", owner)
     await api.post(f"/events/{ids[2]}/cancel", owner)
@@ -318,7 +307,7 @@ async def test_invalid_proposals_are_refused_and_store_nothing(
 
 
 async def test_patch_may_change_only_title_description_venue_and_capacity(api: Api) -> None:
-    group_id, owner, _, _, _ = await _circle(api)
+    group_id, owner, _, _, _ = await circle(api)
     event = await propose(api, group_id, owner, capacity=5)
     for body in (
         {"status": "confirmed"},
@@ -339,7 +328,7 @@ async def test_patch_may_change_only_title_description_venue_and_capacity(api: A
 
 
 async def test_deleting_a_group_deletes_its_events(api: Api) -> None:
-    group_id, owner, _, _, _ = await _circle(api)
+    group_id, owner, _, _, _ = await circle(api)
     event = await propose(api, group_id, owner)
     assert (await api.delete(f"/groups/{group_id}", owner)).status_code == 204
     assert_error(await api.get(f"/events/{event['id']}", owner), 404)

@@ -2,19 +2,7 @@
 
 import pytest
 
-from tests.helpers import Api, Person, assert_error
-
-
-async def _circle(api: Api) -> tuple[int, Person, Person, Person, Person]:
-    """A group with an owner, an admin and a member, and an outsider."""
-    owner = await api.signup("Olive", region="Leeds, UK", timezone="Europe/London")
-    admin = await api.signup("Ada")
-    member = await api.signup("Mo")
-    outsider = await api.signup("Otto")
-    group_id = await api.group(owner)
-    await api.join(group_id, owner, admin, member)
-    await api.set_role(group_id, owner, admin, "admin")
-    return group_id, owner, admin, member, outsider
+from tests.helpers import Api, Person, assert_error, circle
 
 
 async def _roles(api: Api, group_id: int, as_: Person) -> dict[int, str]:
@@ -44,7 +32,7 @@ async def test_create_group_makes_the_caller_its_owner(api: Api) -> None:
 
 
 async def test_members_never_see_each_others_email_or_coordinates(api: Api) -> None:
-    group_id, owner, *_ = await _circle(api)
+    group_id, owner, *_ = await circle(api)
     text = (await api.get(f"/groups/{group_id}", owner)).text
     for secret in ("email", "latitude", "longitude", "@"):
         assert secret not in text
@@ -91,7 +79,7 @@ async def test_list_groups_shows_only_the_callers_groups_with_paging(api: Api) -
 async def test_outsiders_get_404_for_every_group_resource(
     api: Api, method: str, path: str, body: dict[str, str] | None
 ) -> None:
-    group_id, owner, _, member, outsider = await _circle(api)
+    group_id, owner, _, member, outsider = await circle(api)
     before = (await api.get(f"/groups/{group_id}", owner)).json()
     url = path.format(g=group_id, member=member.id, outsider=outsider.id)
     response = await api.request(method, url, outsider, json=body)
@@ -105,7 +93,7 @@ async def test_outsiders_get_404_for_every_group_resource(
 
 
 async def test_plain_members_get_403_for_admin_actions(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     before = (await api.get(f"/groups/{group_id}", owner)).json()
     assert_error(await api.patch(f"/groups/{group_id}", member, json={"name": "x"}), 403)
     assert_error(await api.delete(f"/groups/{group_id}", member), 403)
@@ -120,7 +108,7 @@ async def test_plain_members_get_403_for_admin_actions(api: Api) -> None:
 
 
 async def test_admins_edit_and_invite_but_only_owners_change_roles_or_delete(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     renamed = await api.patch(f"/groups/{group_id}", admin, json={"name": "Meet-up 2026"})
     assert renamed.status_code == 200 and renamed.json()["name"] == "Meet-up 2026"
     assert renamed.json()["description"] == ""
@@ -138,7 +126,7 @@ async def test_admins_edit_and_invite_but_only_owners_change_roles_or_delete(api
 
 
 async def test_owner_changes_roles(api: Api) -> None:
-    group_id, owner, admin, member, outsider = await _circle(api)
+    group_id, owner, admin, member, outsider = await circle(api)
     response = await api.patch(
         f"/groups/{group_id}/members/{member.id}", owner, json={"role": "owner"}
     )
@@ -166,7 +154,7 @@ async def test_owner_changes_roles(api: Api) -> None:
 
 
 async def test_the_last_owner_can_neither_leave_nor_step_down(api: Api) -> None:
-    group_id, owner, admin, _, _ = await _circle(api)
+    group_id, owner, admin, _, _ = await circle(api)
     before = await _roles(api, group_id, owner)
     assert_error(
         await api.delete(f"/groups/{group_id}/members/{owner.id}", owner), 409, "last owner"
@@ -185,7 +173,7 @@ async def test_the_last_owner_can_neither_leave_nor_step_down(api: Api) -> None:
 
 
 async def test_members_leave_and_admins_remove_only_plain_members(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     assert_error(await api.delete(f"/groups/{group_id}/members/{owner.id}", admin), 403)
     other_admin = await api.signup("Abe")
     await api.join(group_id, owner, other_admin)
@@ -204,7 +192,7 @@ async def test_members_leave_and_admins_remove_only_plain_members(api: Api) -> N
 
 
 async def test_owner_deletes_the_group(api: Api) -> None:
-    group_id, owner, admin, member, _ = await _circle(api)
+    group_id, owner, admin, member, _ = await circle(api)
     assert (await api.delete(f"/groups/{group_id}", owner)).status_code == 204
     for person in (owner, admin, member):
         assert_error(await api.get(f"/groups/{group_id}", person), 404)
