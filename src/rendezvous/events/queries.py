@@ -93,12 +93,20 @@ async def list_event_rows(
     return rows, await EventRow.count().where(where)
 
 
-async def options_of(event_id: int) -> list[Option]:
-    rows = await (
-        OptionRow.select(OptionRow.id, OptionRow.starts_at)
-        .where(OptionRow.event == event_id)
+async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Time options of these events (id, event, starts_at, ends_at), each event's in the
+    order its proposer listed them."""
+    rows: list[dict[str, Any]] = await (
+        OptionRow.select(OptionRow.id, OptionRow.event, OptionRow.starts_at, OptionRow.ends_at)
+        .where(OptionRow.event.is_in(list(event_ids)))
+        .order_by(OptionRow.event)
         .order_by(OptionRow.position)
     )
+    return rows
+
+
+def as_options(rows: Sequence[dict[str, Any]]) -> list[Option]:
+    """Option rows as the vote tally takes them."""
     return [Option(row["id"], row["starts_at"]) for row in rows]
 
 
@@ -155,13 +163,8 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    options = await (
-        OptionRow.select(OptionRow.id, OptionRow.event, OptionRow.starts_at, OptionRow.ends_at)
-        .where(OptionRow.event.is_in(ids))
-        .order_by(OptionRow.event)
-        .order_by(OptionRow.position)
-    )
-    votes = tally([Option(o["id"], o["starts_at"]) for o in options], await ballots(ids))
+    options = await option_rows(ids)
+    votes = tally(as_options(options), await ballots(ids))
     time_options: dict[int, list[TimeOption]] = defaultdict(list)
     for option in options:
         counts = votes.of(option["id"])
@@ -198,21 +201,25 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
 
 
 async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[dict[str, Any], RsvpRows]:
-    """Lock the event, then read what an answer from `user_id` depends on: every yes
-    (seated or waiting) and the user's own answer.
+    """Lock the event, then read what an answer from `user_id` depends on.
 
     Two statements on purpose: under READ COMMITTED a statement that waited for the lock
     still reads joined rows from the snapshot it started with, which would miss the
     answers committed by whoever held the lock; a second statement sees them.
     """
     event = await lock_event(event_id)
+    return event, await seating_answers(event_id, user_id)
+
+
+async def seating_answers(event_id: int, user_id: int | None) -> RsvpRows:
+    """Every yes (seated or waiting), and the user's own answer whatever it is."""
     rows = await RsvpRow.raw(
         'SELECT "user", status, guests, waitlisted, queue_seq FROM rsvp '
         "WHERE event = {} AND (status = 'yes' OR \"user\" = {})",
         event_id,
         user_id,
     )
-    return event, {row["user"]: {**row, "waitlisted": bool(row["waitlisted"])} for row in rows}
+    return {row["user"]: {**row, "waitlisted": bool(row["waitlisted"])} for row in rows}
 
 
 _SAVE_ANSWER = (

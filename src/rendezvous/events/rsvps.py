@@ -18,6 +18,7 @@ from rendezvous.events.queries import (
     lock_for_rsvp,
     promote_rows,
     save_answer,
+    seating_answers,
     seating_of,
 )
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
@@ -120,8 +121,7 @@ async def _withdraw(event: dict[str, Any], rows: RsvpRows, user_id: int) -> None
 
 async def reseat(event_id: int, capacity: int | None) -> None:
     """After a capacity change (the event already locked): promote as far as seats allow."""
-    _, rows = await lock_for_rsvp(event_id, user_id=0)
-    before = seating_of(rows)
+    before = seating_of(await seating_answers(event_id, user_id=None))
     await promote_rows(event_id, before, promote(before, capacity))
 
 

@@ -16,13 +16,14 @@ from rendezvous.core.db import transactional
 from rendezvous.core.errors import Conflict, Invalid, NotFound
 from rendezvous.core.schemas import Page
 from rendezvous.events.queries import (
+    as_options,
     ballots,
     build_events,
     event_access,
     get_event_row,
     list_event_rows,
     lock_event,
-    options_of,
+    option_rows,
 )
 from rendezvous.events.rsvps import reseat
 from rendezvous.events.schemas import (
@@ -153,7 +154,7 @@ async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
     event = await lock_event(event_id)
     if event["status"] != "proposed":
         raise Conflict(f"Voting is closed: the event is {event['status']}")
-    known = {option.id for option in await options_of(event_id)}
+    known = {option["id"] for option in await option_rows([event_id])}
     foreign = sorted(set(data.votes) - known)
     if foreign:
         raise Invalid(f"Not time options of this event: {', '.join(map(str, foreign))}")
@@ -183,20 +184,15 @@ async def confirm(event_id: int, data: Confirm) -> Event:
     event = await lock_event(event_id)
     if event["status"] != "proposed":
         raise Conflict(f"Only a proposed event can be confirmed; this one is {event['status']}")
-    options = await options_of(event_id)
+    rows = {row["id"]: row for row in await option_rows([event_id])}
     if data.option_id is None:
-        chosen = best_option(options, tally(options, await ballots([event_id])))
+        options = as_options(list(rows.values()))
+        chosen_id = best_option(options, tally(options, await ballots([event_id]))).id
+    elif data.option_id in rows:
+        chosen_id = data.option_id
     else:
-        matching = [option for option in options if option.id == data.option_id]
-        if not matching:
-            raise Invalid(f"Option {data.option_id} is not a time option of this event")
-        chosen = matching[0]
-    span = await (
-        OptionRow.select(OptionRow.starts_at, OptionRow.ends_at)
-        .where(OptionRow.id == chosen.id)
-        .first()
-    )
-    assert span is not None  # read under the event's lock
+        raise Invalid(f"Option {data.option_id} is not a time option of this event")
+    span = rows[chosen_id]
     changes: dict[Any, Any] = {
         EventRow.status: "confirmed",
         EventRow.starts_at: span["starts_at"],
