@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar
+from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -20,6 +21,8 @@ from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
+from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
+from rendezvous.geo.services import geocoding, provide_gazetteer, provide_geocoder
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.settings import get_settings
 
@@ -49,8 +52,14 @@ def create_app() -> Litestar:
             InviteController,
             GroupEventController,
             EventController,
+            GeocodeController,
+            VenueSuggestionController,
         ],
-        lifespan=[database],
+        lifespan=[database, geocoding],
+        dependencies={
+            "geocoder": Provide(provide_geocoder, sync_to_thread=False),
+            "gazetteer": Provide(provide_gazetteer, sync_to_thread=False),
+        },
         middleware=[
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])
         ],

@@ -11,6 +11,9 @@ from rendezvous.accounts.schemas import UserCreate
 from rendezvous.events import rsvps
 from rendezvous.events import services as events
 from rendezvous.events.schemas import Choice, EventCreate, RsvpIn, TimeOptionIn, Votes
+from rendezvous.geo.gazetteer import Gazetteer
+from rendezvous.geo.geocoder import CachedGeocoder
+from rendezvous.geo.services import open_geocoder
 from rendezvous.groups import services as groups
 from rendezvous.groups.schemas import GroupCreate, InviteCreate
 
@@ -55,10 +58,16 @@ def _curl(base: str, method: str, path: str, body: str | None = None, as_: str =
 
 async def seed(base_url: str) -> str:
     """Create the friends, their group and an invite; return the tour to print."""
+    geocoder = open_geocoder(Gazetteer.load())
+    try:
+        return await _seed(base_url, geocoder)
+    finally:
+        await geocoder.close()
+
+
+async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
     signups = [
-        await accounts.create_user(
-            UserCreate(name=name, email=email, region=region, timezone="Europe/London")
-        )
+        await accounts.create_user(UserCreate(name=name, email=email, region=region), geocoder)
         for name, email, region in FRIENDS
     ]
     organiser = signups[0]
@@ -87,6 +96,7 @@ async def seed(base_url: str) -> str:
             time_options=_saturdays(3),
             capacity=6,
         ),
+        geocoder,
     )
     first, second, third = (option.id for option in event.time_options)
     ballots: list[dict[int, Choice]] = [
@@ -110,7 +120,7 @@ async def seed(base_url: str) -> str:
 
     lines = [
         f"Seeded group {group.id} '{group.name}' with {len(signups)} friends:",
-        *(f"  {s.user.name:<9} {s.user.region}" for s in signups),
+        *(f"  {s.user.name:<9} {s.user.region_label}" for s in signups),
         "",
         "Serve the API (rendezvous serve), then paste these into a shell:",
         "",
@@ -151,8 +161,19 @@ async def seed(base_url: str) -> str:
             '{"status": "yes", "guests": 0}',
             as_="DEBORAH",
         ),
+        "# where should they meet? real towns, least travel in all, then the fairest",
+        _curl(base_url, "GET", f"/events/{event.id}/venue-suggestions?limit=3"),
+        _curl(base_url, "GET", f"/events/{event.id}/venue-suggestions?strategy=fair&limit=3"),
+        "# what would a region resolve to?",
+        _curl(base_url, "GET", "/geocode?q=Portland,%20OR"),
         "# the organiser confirms the winning Saturday (most yes, then maybe, then earliest)",
-        _curl(base_url, "POST", f"/events/{event.id}/confirm"),
+        "# and the venue; its coordinates are looked up from the address",
+        _curl(
+            base_url,
+            "POST",
+            f"/events/{event.id}/confirm",
+            '{"venue": {"name": "Station café", "address": "York, UK"}}',
+        ),
         "# the API's own documentation",
         f"curl -s {base_url}/schema/openapi.json | head -c 300",
     ]

@@ -12,5 +12,6 @@ APP_REGISTRY = AppRegistry(
         "rendezvous.accounts.piccolo_app",
         "rendezvous.groups.piccolo_app",
         "rendezvous.events.piccolo_app",
+        "rendezvous.geo.piccolo_app",
     ]
 )

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///rendezvous.sqlite"
+DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
 
 
 class ConfigurationError(Exception):
@@ -69,6 +70,23 @@ class Settings:
     db_pool_size: int
     sqlite_busy_timeout_ms: int
     log_level: str
+    geocoder: str  # "offline" or "nominatim"
+    nominatim_url: str
+
+
+def _geocoder() -> tuple[str, str]:
+    geocoder = os.environ.get("RENDEZVOUS_GEOCODER", "").strip().lower() or "offline"
+    if geocoder not in ("offline", "nominatim"):
+        raise ConfigurationError(
+            f"RENDEZVOUS_GEOCODER must be offline or nominatim, not {geocoder!r}"
+        )
+    url = os.environ.get("RENDEZVOUS_NOMINATIM_URL", "").strip() or DEFAULT_NOMINATIM_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+        raise ConfigurationError(
+            f"RENDEZVOUS_NOMINATIM_URL must be an http(s) base URL, not {url!r}"
+        )
+    return geocoder, url.rstrip("/")
 
 
 def load_settings() -> Settings:
@@ -83,6 +101,7 @@ def load_settings() -> Settings:
         raise ConfigurationError(
             f"RENDEZVOUS_LOG_LEVEL must be debug, info, warning or error, not {log_level!r}"
         )
+    geocoder, nominatim_url = _geocoder()
     return Settings(
         database=parse_database_url(
             os.environ.get("RENDEZVOUS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -91,6 +110,8 @@ def load_settings() -> Settings:
         db_pool_size=_int("RENDEZVOUS_DB_POOL_SIZE", 10, 1, 200),
         sqlite_busy_timeout_ms=_int("RENDEZVOUS_SQLITE_BUSY_TIMEOUT_MS", 30_000, 100, 600_000),
         log_level=log_level,
+        geocoder=geocoder,
+        nominatim_url=nominatim_url,
     )
 
 

@@ -23,7 +23,7 @@ async def test_sign_up_returns_the_user_and_a_token_shown_once(api: Api) -> None
     assert user["name"] == "Ann"
     assert user["email"] == "ann@example.org"
     assert user["region"] == "Leeds, UK"
-    assert user["region_label"] is None  # resolved once geocoding exists
+    assert user["region_label"] == "Leeds, England, United Kingdom"
     assert user["timezone"] == "Europe/London"
     assert set(user) >= {"id", "name", "email", "region", "region_label", "timezone"}
 

@@ -30,12 +30,10 @@ async def test_a_member_proposes_a_meetup(api: Api) -> None:
     assert event["status"] == "proposed" and event["sequence"] == 0
     assert event["start"] is None and event["end"] is None
     assert event["capacity"] == 8
-    assert event["venue"] == {
-        "name": "The Crown",
-        "address": "1 High St, York",
-        "latitude": None,
-        "longitude": None,
-    }
+    venue = event["venue"]
+    assert (venue["name"], venue["address"]) == ("The Crown", "1 High St, York")
+    # Located from the address, as well as the gazetteer knows it: York.
+    assert abs(venue["latitude"] - 53.96) < 0.05 and abs(venue["longitude"] + 1.08) < 0.05
     assert event["rsvp_counts"] == {"yes": 0, "maybe": 0, "no": 0, "waitlisted": 0, "guests": 0}
     # in the order submitted, as UTC instants
     assert [(o["start"], o["end"]) for o in event["time_options"]] == [
@@ -289,7 +287,9 @@ INVALID_PROPOSALS: list[tuple[dict[str, Any], list[str]]] = [
     ({"title": "t" * 201}, ["title"]),
     ({"description": "d" * 5001}, ["description"]),
     ({"venue": {"address": "nowhere"}}, ["name"]),
-    ({"venue": {"name": "x", "latitude": 1}}, ["unknown field"]),
+    ({"venue": {"name": "x", "latitude": 1}}, ["longitude"]),
+    ({"venue": {"name": "x", "latitude": 91, "longitude": 0}}, ["latitude"]),
+    ({"venue": {"name": "x", "lat": 1}}, ["unknown field"]),
     ({"status": "confirmed"}, ["unknown field"]),
     ({"sequence": 5}, ["unknown field"]),
 ]

@@ -25,7 +25,7 @@ async def test_create_group_makes_the_caller_its_owner(api: Api) -> None:
     assert member["user_id"] == ann.id
     assert member["role"] == "owner"
     assert member["name"] == "Ann"
-    assert member["region_label"] is None
+    assert member["region_label"] == "Leeds, England, United Kingdom"
     assert member["timezone"] == "Europe/London"
     assert set(member) == {"user_id", "name", "role", "region_label", "timezone", "joined_at"}
     assert (await api.get(f"/groups/{group['id']}", ann)).json() == group

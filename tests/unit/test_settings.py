@@ -52,6 +52,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "RENDEZVOUS_PUBLIC_URL",
         "RENDEZVOUS_DB_POOL_SIZE",
         "RENDEZVOUS_LOG_LEVEL",
+        "RENDEZVOUS_GEOCODER",
+        "RENDEZVOUS_NOMINATIM_URL",
     ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
@@ -59,6 +61,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.public_url == "http://localhost:8000"
     assert settings.db_pool_size == 10
     assert settings.log_level == "info"
+    assert settings.geocoder == "offline"
+    assert settings.nominatim_url == "https://nominatim.openstreetmap.org"
 
 
 @pytest.mark.parametrize(
@@ -69,6 +73,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RENDEZVOUS_DB_POOL_SIZE", "many"),
         ("RENDEZVOUS_SQLITE_BUSY_TIMEOUT_MS", "5"),
         ("RENDEZVOUS_LOG_LEVEL", "loud"),
+        ("RENDEZVOUS_GEOCODER", "google"),
+        ("RENDEZVOUS_NOMINATIM_URL", "127.0.0.1:8088"),
+        ("RENDEZVOUS_NOMINATIM_URL", "http://127.0.0.1:8088/?q=x"),
     ],
 )
 def test_bad_values_name_their_variable(
@@ -82,3 +89,11 @@ def test_bad_values_name_their_variable(
 def test_public_url_loses_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RENDEZVOUS_PUBLIC_URL", "https://meet.example.org/")
     assert load_settings().public_url == "https://meet.example.org"
+
+
+def test_nominatim_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDEZVOUS_GEOCODER", " Nominatim ")
+    monkeypatch.setenv("RENDEZVOUS_NOMINATIM_URL", "http://127.0.0.1:8088/")
+    settings = load_settings()
+    assert settings.geocoder == "nominatim"
+    assert settings.nominatim_url == "http://127.0.0.1:8088"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts import services
@@ -22,6 +23,7 @@ from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
+from rendezvous.geo.geocoder import CachedGeocoder
 
 TokenId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the token's id")]
 
@@ -37,9 +39,12 @@ class UserController(Controller):
         security=[{}],  # public: an empty requirement overrides the global bearer one
         responses=errors(400, 413, 422),
     )
-    async def create_user(self, data: JSONBody[UserCreate]) -> SignUp:
-        """Sign up; the response holds the account's first token, shown only this once."""
-        return await services.create_user(data)
+    async def create_user(
+        self, data: JSONBody[UserCreate], geocoder: NamedDependency[CachedGeocoder]
+    ) -> SignUp:
+        """Sign up; the response holds the account's first token, shown only this once.
+        A region is geocoded (422 if no place matches it)."""
+        return await services.create_user(data, geocoder)
 
 
 class MeController(Controller):
@@ -52,9 +57,16 @@ class MeController(Controller):
         return request.user
 
     @patch("/", operation_id="updateMe", responses=errors(400, 401, 413, 422))
-    async def update_me(self, request: AuthedRequest, data: JSONBody[UserUpdate]) -> User:
-        """Change name, e-mail, region or time zone; null clears an optional field."""
-        return await services.update_user(request.user.id, data)
+    async def update_me(
+        self,
+        request: AuthedRequest,
+        data: JSONBody[UserUpdate],
+        geocoder: NamedDependency[CachedGeocoder],
+    ) -> User:
+        """Change name, e-mail, region or time zone; null clears an optional field. A new
+        region is geocoded (422 if no place matches it, and nothing changes); it brings
+        its time zone unless `timezone` is sent too."""
+        return await services.update_user(request.user.id, data, geocoder)
 
     @post("/tokens", operation_id="createToken", responses=errors(400, 401, 409, 413))
     async def create_token(

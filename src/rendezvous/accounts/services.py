@@ -15,6 +15,8 @@ from rendezvous.core.errors import Conflict, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
+from rendezvous.geo.geocoder import CachedGeocoder
+from rendezvous.geo.schemas import GeocodeResult
 
 TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
 MAX_TOKENS_PER_USER = 50
@@ -46,16 +48,26 @@ async def _issue_token(user_id: int, name: str) -> NewToken:
     return NewToken(id=rows[0]["id"], name=name, token=token)
 
 
+async def create_user(data: UserCreate, geocoder: CachedGeocoder) -> SignUp:
+    # Geocoding may call out to a network service: done before the write transaction.
+    place = await geocoder.resolve(data.region) if data.region is not None else None
+    return await _insert_user(data, place)
+
+
 @transactional
-async def create_user(data: UserCreate) -> SignUp:
+async def _insert_user(data: UserCreate, place: GeocodeResult | None) -> SignUp:
     now = datetime.now(UTC)
     row = UserRow(
         name=data.name,
         email=data.email,
         region=data.region,
-        timezone=data.timezone,
+        timezone=data.timezone or (place.timezone if place else None),
         created_at=now,
     )
+    if place is not None:
+        row.region_label = place.label
+        row.latitude = place.latitude
+        row.longitude = place.longitude
     inserted = await UserRow.insert(row).returning(*_USER_COLUMNS)
     user = _user(inserted[0])
     token = await _issue_token(user.id, "first token")
@@ -93,8 +105,13 @@ async def _touch_token(token_id: int, now: datetime) -> None:
     await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == token_id)
 
 
+async def update_user(user_id: int, data: UserUpdate, geocoder: CachedGeocoder) -> User:
+    place = await geocoder.resolve(data.region) if isinstance(data.region, str) else None
+    return await _update_user(user_id, data, place)
+
+
 @transactional
-async def update_user(user_id: int, data: UserUpdate) -> User:
+async def _update_user(user_id: int, data: UserUpdate, place: GeocodeResult | None) -> User:
     changes: dict[Any, Any] = {}
     if data.name is not msgspec.UNSET:
         changes[UserRow.name] = data.name
@@ -104,8 +121,12 @@ async def update_user(user_id: int, data: UserUpdate) -> User:
         changes[UserRow.timezone] = data.timezone
     if data.region is not msgspec.UNSET:
         changes[UserRow.region] = data.region
-        # The label describes the old region; it is recomputed once geocoding exists.
-        changes[UserRow.region_label] = None
+        changes[UserRow.region_label] = place.label if place else None
+        changes[UserRow.latitude] = place.latitude if place else None
+        changes[UserRow.longitude] = place.longitude if place else None
+        # A move brings the new place's time zone, unless this request names one.
+        if place and place.timezone and data.timezone is msgspec.UNSET:
+            changes[UserRow.timezone] = place.timezone
     query = UserRow.update(changes) if changes else UserRow.update({UserRow.id: UserRow.id})
     rows = await query.where(UserRow.id == user_id).returning(*_USER_COLUMNS)
     if not rows:

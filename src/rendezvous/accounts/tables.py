@@ -1,6 +1,6 @@
 """Users and their API tokens."""
 
-from piccolo.columns import BigSerial, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import BigSerial, Float, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -10,8 +10,11 @@ class User(Table, tablename="app_user"):
     name = Varchar(length=100)
     email = Varchar(length=254, null=True, default=None)
     region = Varchar(length=200, null=True, default=None)
-    # Filled by geocoding the region (a later capability); null until then.
+    # Filled by geocoding the region. The coordinates are private: they feed the
+    # meeting-point maths and never leave the server.
     region_label = Varchar(length=300, null=True, default=None)
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
     timezone = Varchar(length=64, null=True, default=None)
     created_at = Timestamptz()
 

@@ -17,7 +17,10 @@ _MEANING = {
     410: "No longer usable (an expired or used-up invite)",
     413: "Request body larger than 1 MB",
     422: "Well-formed but impossible",
-    503: "The database is unavailable or busy; retry after the Retry-After delay",
+    503: (
+        "The database or the geocoding service is unavailable or busy; "
+        "retry after the Retry-After delay"
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post, put
+from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
@@ -25,6 +26,7 @@ from rendezvous.events.schemas import (
     Status,
     Votes,
 )
+from rendezvous.geo.geocoder import CachedGeocoder
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
 
@@ -42,10 +44,14 @@ class GroupEventController(Controller):
         responses=errors(400, 401, 404, 413),
     )
     async def create_event(
-        self, request: AuthedRequest, group_id: GroupId, data: JSONBody[EventCreate]
+        self,
+        request: AuthedRequest,
+        group_id: GroupId,
+        data: JSONBody[EventCreate],
+        geocoder: NamedDependency[CachedGeocoder],
     ) -> Event:
         """Propose a meetup with 1-20 time options; any member may propose."""
-        return await services.create_event(group_id, request.user.id, data)
+        return await services.create_event(group_id, request.user.id, data, geocoder)
 
     @get("/", operation_id="listEvents", guards=[requires_member], responses=errors(400, 401, 404))
     async def list_events(
@@ -85,10 +91,15 @@ class EventController(Controller):
         guards=[requires_event_organiser],
         responses=errors(400, 401, 403, 404, 409, 413),
     )
-    async def update_event(self, event_id: EventId, data: JSONBody[EventUpdate]) -> Event:
+    async def update_event(
+        self,
+        event_id: EventId,
+        data: JSONBody[EventUpdate],
+        geocoder: NamedDependency[CachedGeocoder],
+    ) -> Event:
         """Change title, description, venue or capacity (the proposer, owners and admins).
         A changed title, description or venue raises `sequence`; capacity does not."""
-        return await services.update_event(event_id, data)
+        return await services.update_event(event_id, data, geocoder)
 
     @get(
         "/votes",
@@ -119,10 +130,15 @@ class EventController(Controller):
         status_code=200,
         responses=errors(400, 401, 403, 404, 409, 413),
     )
-    async def confirm(self, event_id: EventId, data: JSONBody[Confirm | None] = None) -> Event:
+    async def confirm(
+        self,
+        event_id: EventId,
+        geocoder: NamedDependency[CachedGeocoder],
+        data: JSONBody[Confirm | None] = None,
+    ) -> Event:
         """Confirm an option (the proposer, owners and admins); without `option_id`, the one
         with the most yes, then maybe, then the earliest."""
-        return await services.confirm(event_id, data or Confirm())
+        return await services.confirm(event_id, data or Confirm(), geocoder)
 
     @post(
         "/cancel",

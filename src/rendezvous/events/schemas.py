@@ -16,6 +16,7 @@ from rendezvous.core.schemas import (
     Title,
     check_timezone,
 )
+from rendezvous.geo.schemas import Latitude, Longitude
 
 Status = Literal["proposed", "confirmed", "cancelled"]
 Choice = Literal["yes", "maybe", "no"]
@@ -46,8 +47,17 @@ class TimeOptionIn(RequestBody):
 
 
 class VenueIn(RequestBody):
+    """Coordinates, if not given, are looked up from the address (or else the name);
+    a venue no geocoder knows is kept without them."""
+
     name: ShortText
     address: ShortText | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+
+    def __post_init__(self) -> None:
+        if (self.latitude is None) != (self.longitude is None):
+            raise ValueError("give both latitude and longitude, or neither")
 
 
 class EventCreate(RequestBody):

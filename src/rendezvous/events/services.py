@@ -40,6 +40,8 @@ from rendezvous.events.tables import Event as EventRow
 from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import best_option, tally
+from rendezvous.geo.geocoder import CachedGeocoder
+from rendezvous.geo.services import locate_venue
 from rendezvous.groups.schemas import Role
 
 
@@ -75,23 +77,40 @@ async def list_events(
     return Page(items=await build_events(rows), limit=limit, offset=offset, total=total)
 
 
-def _venue_columns(venue: VenueIn | None) -> dict[Any, Any]:
-    # Coordinates arrive with geocoding; a new venue never keeps the old one's.
+Point = tuple[float, float] | None
+
+
+async def _locate(venue: VenueIn | None, geocoder: CachedGeocoder) -> Point:
+    """Where a venue is: as given, or looked up before any write transaction starts."""
+    if venue is None:
+        return None
+    if venue.latitude is not None and venue.longitude is not None:
+        return venue.latitude, venue.longitude
+    return await locate_venue(geocoder, venue.name, venue.address)
+
+
+def _venue_columns(venue: VenueIn | None, point: Point) -> dict[Any, Any]:
     return {
         EventRow.venue_name: venue.name if venue else None,
         EventRow.venue_address: venue.address if venue else None,
-        EventRow.venue_latitude: None,
-        EventRow.venue_longitude: None,
+        EventRow.venue_latitude: point[0] if point else None,
+        EventRow.venue_longitude: point[1] if point else None,
     }
 
 
-def _venue_changed(event: dict[str, Any], venue: VenueIn | None) -> bool:
-    new = (venue.name, venue.address) if venue else (None, None)
-    return new != (event["venue_name"], event["venue_address"])
+def _venue_changed(event: dict[str, Any], venue: VenueIn | None, point: Point) -> bool:
+    columns = _venue_columns(venue, point)
+    return any(event[column._meta.name] != value for column, value in columns.items())
+
+
+async def create_event(
+    group_id: int, user_id: int, data: EventCreate, geocoder: CachedGeocoder
+) -> Event:
+    return await _insert_event(group_id, user_id, data, await _locate(data.venue, geocoder))
 
 
 @transactional
-async def create_event(group_id: int, user_id: int, data: EventCreate) -> Event:
+async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at: Point) -> Event:
     now = datetime.now(UTC)
     event = EventRow(
         group=group_id,
@@ -105,7 +124,7 @@ async def create_event(group_id: int, user_id: int, data: EventCreate) -> Event:
         created_at=now,
         updated_at=now,
     )
-    for column, value in _venue_columns(data.venue).items():
+    for column, value in _venue_columns(data.venue, venue_at).items():
         setattr(event, column._meta.name, value)
     event_id = (await EventRow.insert(event).returning(EventRow.id))[0]["id"]
     await OptionRow.insert(
@@ -122,8 +141,13 @@ async def create_event(group_id: int, user_id: int, data: EventCreate) -> Event:
     return await get_event(event_id)
 
 
+async def update_event(event_id: int, data: EventUpdate, geocoder: CachedGeocoder) -> Event:
+    venue_at = None if data.venue is msgspec.UNSET else await _locate(data.venue, geocoder)
+    return await _update_event(event_id, data, venue_at)
+
+
 @transactional
-async def update_event(event_id: int, data: EventUpdate) -> Event:
+async def _update_event(event_id: int, data: EventUpdate, venue_at: Point) -> Event:
     event = await lock_event(event_id)
     if event["status"] == "cancelled":
         raise Conflict("This event is cancelled; it can no longer be edited")
@@ -132,8 +156,8 @@ async def update_event(event_id: int, data: EventUpdate) -> Event:
         changes[EventRow.title] = data.title
     if data.description is not msgspec.UNSET and data.description != event["description"]:
         changes[EventRow.description] = data.description
-    if data.venue is not msgspec.UNSET and _venue_changed(event, data.venue):
-        changes.update(_venue_columns(data.venue))
+    if data.venue is not msgspec.UNSET and _venue_changed(event, data.venue, venue_at):
+        changes.update(_venue_columns(data.venue, venue_at))
     # Calendars show the title, description and venue; they never show the seats.
     if changes:
         changes[EventRow.sequence] = EventRow.sequence + 1
@@ -179,8 +203,12 @@ async def my_votes(event_id: int, user_id: int) -> MyVotes:
     return MyVotes(votes={row["option"]: row["choice"] for row in rows})
 
 
+async def confirm(event_id: int, data: Confirm, geocoder: CachedGeocoder) -> Event:
+    return await _confirm(event_id, data, await _locate(data.venue, geocoder))
+
+
 @transactional
-async def confirm(event_id: int, data: Confirm) -> Event:
+async def _confirm(event_id: int, data: Confirm, venue_at: Point) -> Event:
     event = await lock_event(event_id)
     if event["status"] != "proposed":
         raise Conflict(f"Only a proposed event can be confirmed; this one is {event['status']}")
@@ -201,7 +229,7 @@ async def confirm(event_id: int, data: Confirm) -> Event:
         EventRow.updated_at: datetime.now(UTC),
     }
     if data.venue is not None:
-        changes.update(_venue_columns(data.venue))
+        changes.update(_venue_columns(data.venue, venue_at))
     await EventRow.update(changes).where(EventRow.id == event_id)
     return await get_event(event_id)
 

@@ -35,7 +35,7 @@ from rendezvous.groups.tables import Invite as InviteRow
 from rendezvous.groups.tables import Membership as MembershipRow
 
 INVITE_PREFIX = "inv"
-MAX_MEMBERS = 500
+MAX_MEMBERS = 5000
 ADMIN_ROLES: frozenset[Role] = frozenset({"owner", "admin"})
 
 _MEMBER_COLUMNS = (

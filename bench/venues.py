@@ -1,0 +1,152 @@
+"""Venue-suggestion latency through HTTP for groups of 10, 200 and 2,000 members, beside
+a simple authenticated read (GET /me) and a bare Litestar endpoint in the same run.
+
+    python bench/venues.py [--seconds 10] [--connections 4] [--sizes 10,200,2000]
+                           [--engines sqlite,postgres] [--pg-server postgresql://...]
+
+Members live in towns drawn at random from the gazetteer's European towns, so a group of
+2,000 has well over a thousand distinct homes. Each strategy is measured separately.
+A few connections measure latency rather than saturation. Target (issue 4): a venue
+suggestion for 2,000 members within 5 x the latency of the simple read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sys
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import (
+    DEFAULT_PG_SERVER,
+    Result,
+    bare_server,
+    database,
+    lua_script,
+    postgres_reachable,
+    rendezvous_server,
+    workdir,
+    wrk,
+)
+
+from rendezvous.geo.gazetteer import Gazetteer
+
+EUROPE = {"GB", "IE", "FR", "DE", "NL", "BE", "ES", "PT", "IT", "AT", "CH", "DK", "PL", "CZ"}
+
+
+def regions(count: int, seed: int) -> list[str]:
+    towns = Gazetteer.load().towns(50_000)
+    european = [
+        f"{name}, {country}"
+        for name, country in zip(towns.names, towns.country_codes, strict=True)
+        if country in EUROPE
+    ]
+    return random.Random(seed).choices(european, k=count)
+
+
+async def seed_group(base: str, size: int) -> tuple[int, str]:
+    """A group of `size` members with regions; returns (group id, the owner's token)."""
+    homes = regions(size, seed=size)
+    async with httpx.AsyncClient(base_url=base, timeout=120) as client:
+        first = await client.post("/users", json={"name": "Owner", "region": homes[0]})
+        owner = first.json()["token"]
+        auth = {"Authorization": f"Bearer {owner}"}
+        group = (await client.post("/groups", json={"name": f"G{size}"}, headers=auth)).json()
+        code = (
+            await client.post(
+                f"/groups/{group['id']}/invites", json={"max_uses": size}, headers=auth
+            )
+        ).json()["code"]
+        semaphore = asyncio.Semaphore(16)
+
+        async def member(i: int) -> None:
+            async with semaphore:
+                signup = await client.post("/users", json={"name": f"M{i}", "region": homes[i]})
+                assert signup.status_code == 201, signup.text
+                token = signup.json()["token"]
+                accepted = await client.post(
+                    f"/invites/{code}/accept", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert accepted.status_code == 201, accepted.text
+
+        await asyncio.gather(*(member(i) for i in range(1, size)))
+        return int(group["id"]), owner
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--sizes", default="10,200,2000")
+    parser.add_argument("--engines", default="sqlite,postgres")
+    parser.add_argument("--pg-server", default=DEFAULT_PG_SERVER)
+    args = parser.parse_args()
+
+    work = workdir()
+    with bare_server(1, work) as bare_base:
+        bare = wrk("bare GET /bare", bare_base + "/bare", None, args.connections, args.seconds)
+    table: list[tuple[str, Result, Result]] = []
+    verdicts: list[str] = []
+    for engine in args.engines.split(","):
+        if engine == "postgres" and not postgres_reachable(args.pg_server):
+            print(f"PostgreSQL not reachable at {args.pg_server}: skipped", file=sys.stderr)
+            continue
+        with (
+            database(engine, args.pg_server, work) as url,
+            rendezvous_server(url, 1, work) as base,
+        ):
+            groups = {
+                size: asyncio.run(seed_group(base, size))
+                for size in map(int, args.sizes.split(","))
+            }
+            token = next(iter(groups.values()))[1]
+            read_script = lua_script(work, "GET", ["/me"], [token], [])
+            read = wrk("GET /me", base + "/me", read_script, args.connections, args.seconds)
+            table.append((engine, read, bare))
+            for size, (group_id, owner) in groups.items():
+                for strategy in ("total", "fair"):
+                    path = f"/groups/{group_id}/venue-suggestions?strategy={strategy}&limit=5"
+                    script = lua_script(work, "GET", [path], [owner], [])
+                    label = f"{strategy} {size} members"
+                    result = wrk(label, base + path, script, args.connections, args.seconds)
+                    table.append((engine, result, bare))
+                    if size >= 2000:
+                        ratio = result.p50_ms / read.p50_ms
+                        verdicts.append(
+                            f"{engine:<9} {label:<20} p50 {ratio:.1f} x GET /me: "
+                            f"{'met' if ratio <= 5 else 'NOT met'} (target <= 5 x)"
+                        )
+            print(f"done: {engine}", file=sys.stderr)
+
+    print(
+        f"\nVenue suggestions: {args.connections} connections, {args.seconds} s each, 1 worker, "
+        "wrk -t2 on the same 2-core machine"
+    )
+    header = (
+        f"{'engine':<9} {'endpoint':<22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    print(
+        f"{'-':<9} {bare.label:<22} {bare.requests_per_s:>8.0f} {bare.p50_ms:>8.2f} "
+        f"{bare.p99_ms:>8.2f} {bare.errors:>7}"
+    )
+    for engine, result, _ in table:
+        print(
+            f"{engine:<9} {result.label:<22} {result.requests_per_s:>8.0f} {result.p50_ms:>8.2f} "
+            f"{result.p99_ms:>8.2f} {result.errors:>7}"
+        )
+    print()
+    for verdict in verdicts:
+        print(verdict)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Where members live, and the fairest place for them to meet."""

@@ -1,0 +1,38 @@
+"""The SQL behind venue suggestions: members with their private coordinates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rendezvous.accounts.tables import User
+from rendezvous.events.tables import Event
+
+_GROUP_PARTICIPANTS = (
+    "SELECT u.id AS user_id, u.latitude, u.longitude FROM membership m "
+    'JOIN app_user u ON u.id = m."user" WHERE m."group" = {} ORDER BY u.id'
+)
+_EVENT_PARTICIPANTS = (
+    "SELECT u.id AS user_id, u.latitude, u.longitude, r.status FROM membership m "
+    'JOIN app_user u ON u.id = m."user" '
+    'LEFT JOIN rsvp r ON r.event = {} AND r."user" = m."user" '
+    'WHERE m."group" = {} ORDER BY u.id'
+)
+_EVENT_VENUE = (
+    "SELECT venue_name, venue_address, venue_latitude, venue_longitude FROM event WHERE id = {}"
+)
+
+
+async def group_participants(group_id: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await User.raw(_GROUP_PARTICIPANTS, group_id)
+    return rows
+
+
+async def event_participants(event_id: int, group_id: int) -> list[dict[str, Any]]:
+    """Every member of the event's group, with their RSVP status (null if none)."""
+    rows: list[dict[str, Any]] = await User.raw(_EVENT_PARTICIPANTS, event_id, group_id)
+    return rows
+
+
+async def event_venue(event_id: int) -> dict[str, Any] | None:
+    rows = await Event.raw(_EVENT_VENUE, event_id)
+    return rows[0] if rows else None

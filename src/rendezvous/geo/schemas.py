@@ -1,0 +1,60 @@
+"""Request and response bodies for geocoding previews and venue suggestions."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from rendezvous.core.schemas import ResponseBody
+
+Strategy = Literal["total", "fair"]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, description="degrees north")]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, description="degrees east")]
+
+
+class GeocodeResult(ResponseBody):
+    label: str
+    latitude: float
+    longitude: float
+    country_code: str | None
+    timezone: str | None
+
+
+class GeocodeResults(ResponseBody):
+    results: list[GeocodeResult]
+
+
+class Point(ResponseBody):
+    latitude: float
+    longitude: float
+
+
+class Distance(ResponseBody):
+    user_id: int
+    km: float
+
+
+class Suggestion(ResponseBody):
+    name: str
+    label: str
+    kind: Literal["town", "venue"]  # a town from the gazetteer, or the event's own venue
+    country_code: str | None
+    latitude: float
+    longitude: float
+    total_km: float  # the sum of everyone's great-circle distance to this place
+    max_km: float  # the longest single journey
+    distances: list[Distance]  # per located participant, by user id
+
+
+class Suggestions(ResponseBody):
+    strategy: Strategy
+    # The optimum of the strategy (null when nobody has a located region). Suggestions
+    # are real places ranked by the same objective, so the best one is near it.
+    center: Point | None
+    participants: int  # located participants
+    unlocated: list[int]  # participants without a resolved region, by user id
+    # False when the participants do not all fit in one hemisphere: then no point is
+    # meaningfully "central" and `fair` suggestions are arbitrary.
+    within_hemisphere: bool
+    suggestions: list[Suggestion]
