@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
+import httpx
 import pytest
 from litestar import Litestar
 
@@ -13,6 +15,7 @@ from rendezvous.core.errors import Unavailable, Unprocessable
 from rendezvous.geo.geocoder import CachedGeocoder, NominatimGeocoder
 from tests.fake_nominatim import FakeNominatim, fake_nominatim
 from tests.helpers import Api
+from tests.server import serving
 
 
 @pytest.fixture
@@ -110,3 +113,36 @@ async def test_the_cache_answers_the_second_lookup(
         await cached.search("Glasgow")
     server.status = 200
     assert (await cached.search("Glasgow"))[0].label == "Glasgow, Scotland, United Kingdom"
+
+
+@pytest.mark.slow
+def test_a_server_configured_for_nominatim_uses_it_end_to_end(
+    tmp_path: Path, server: FakeNominatim, api: Api
+) -> None:
+    env = {"RENDEZVOUS_GEOCODER": "nominatim", "RENDEZVOUS_NOMINATIM_URL": server.url}
+    with serving(tmp_path, env=env) as base, httpx.Client(base_url=base, timeout=30) as client:
+        signup = client.post("/users", json={"name": "Ann", "region": "Leeds"})
+        assert signup.status_code == 201, signup.text
+        user = signup.json()["user"]
+        assert user["region_label"] == "Leeds, England, United Kingdom"
+        assert user["timezone"] == "Europe/London"
+        auth = {"Authorization": f"Bearer {signup.json()['token']}"}
+        results = client.get("/geocode", params={"q": "Springfield"}, headers=auth).json()
+        assert [r["country_code"] for r in results["results"]] == ["US", "US"]
+        unknown = client.patch("/me", json={"region": "Xyzzyville"}, headers=auth)
+        assert unknown.status_code == 422 and "Xyzzyville" in unknown.json()["detail"]
+
+        server.status = 503  # Nominatim has an outage
+        outage = client.patch("/me", json={"region": "Glasgow", "name": "Bo"}, headers=auth)
+        assert outage.status_code == 503, outage.text
+        assert "geocoding" in outage.json()["detail"] and outage.headers["Retry-After"]
+        assert client.get("/me", headers=auth).json() == user  # nothing changed
+        # Regions already known are still served, from the cache.
+        again = client.post("/users", json={"name": "Cy", "region": " leeds "})
+        assert again.status_code == 201, again.text
+
+        server.status = 200  # and it is back
+        moved = client.patch("/me", json={"region": "Glasgow"}, headers=auth)
+        assert moved.status_code == 200, moved.text
+        assert moved.json()["region_label"] == "Glasgow, Scotland, United Kingdom"
+    assert server.queries() == ["Leeds", "Springfield", "Xyzzyville", "Glasgow", "Glasgow"]
