@@ -35,12 +35,13 @@ from common import (
 )
 
 from rendezvous.geo.gazetteer import Gazetteer
+from rendezvous.geo.services import MIN_TOWN_POPULATION
 
 EUROPE = {"GB", "IE", "FR", "DE", "NL", "BE", "ES", "PT", "IT", "AT", "CH", "DK", "PL", "CZ"}
 
 
 def regions(count: int, seed: int) -> list[str]:
-    towns = Gazetteer.load().towns(50_000)
+    towns = Gazetteer.load().towns(MIN_TOWN_POPULATION)
     european = [
         f"{name}, {country}"
         for name, country in zip(towns.names, towns.country_codes, strict=True)
@@ -57,11 +58,15 @@ async def seed_group(base: str, size: int) -> tuple[int, str]:
         owner = first.json()["token"]
         auth = {"Authorization": f"Bearer {owner}"}
         group = (await client.post("/groups", json={"name": f"G{size}"}, headers=auth)).json()
-        code = (
-            await client.post(
-                f"/groups/{group['id']}/invites", json={"max_uses": size}, headers=auth
-            )
-        ).json()["code"]
+        # An invite admits at most 1,000 people: one per thousand members.
+        codes = [
+            (
+                await client.post(
+                    f"/groups/{group['id']}/invites", json={"max_uses": 1000}, headers=auth
+                )
+            ).json()["code"]
+            for _ in range(0, size, 1000)
+        ]
         semaphore = asyncio.Semaphore(16)
 
         async def member(i: int) -> None:
@@ -70,7 +75,8 @@ async def seed_group(base: str, size: int) -> tuple[int, str]:
                 assert signup.status_code == 201, signup.text
                 token = signup.json()["token"]
                 accepted = await client.post(
-                    f"/invites/{code}/accept", headers={"Authorization": f"Bearer {token}"}
+                    f"/invites/{codes[i // 1000]}/accept",
+                    headers={"Authorization": f"Bearer {token}"},
                 )
                 assert accepted.status_code == 201, accepted.text
 

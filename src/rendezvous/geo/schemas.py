@@ -30,7 +30,7 @@ class Point(ResponseBody):
     longitude: float
 
 
-class Distance(ResponseBody):
+class Distance(ResponseBody, gc=False):  # thousands per response: keep them out of the GC
     user_id: int
     km: float
 

@@ -28,11 +28,12 @@ from rendezvous.geo.schemas import Distance, Point, Strategy, Suggestion, Sugges
 from rendezvous.settings import get_settings
 
 # Places big enough to meet in: a station, a choice of cafés and somewhere to stay.
-# 50,000 people keeps county towns (Shrewsbury, Perth) and drops villages.
-MIN_TOWN_POPULATION = 50_000
-# The objective is convex around the optimum, so the best real places are among the
-# nearest ones to it; ranking this many of them exactly keeps large groups fast.
-CANDIDATE_TOWNS = 300
+# 30,000 people keeps the Highlands' hubs (Inverness, Perth, Stirling) and drops villages.
+MIN_TOWN_POPULATION = 30_000
+# The objective grows with the distance from the optimum (convex within a hemisphere),
+# so the best real places are among the nearest ones to it; ranking this many of them
+# exactly keeps large groups fast.
+CANDIDATE_TOWNS = 100
 KM_DECIMALS = 1
 DEGREE_DECIMALS = 5  # about a metre
 
@@ -169,8 +170,9 @@ def suggest(
     latitudes = np.array([row["latitude"] for row in located], dtype=np.float64)
     longitudes = np.array([row["longitude"] for row in located], dtype=np.float64)
     # Members of one town share its coordinates: solve for each place once, weighted.
-    points, counts = np.unique(np.column_stack([latitudes, longitudes]), axis=0, return_counts=True)
-    point_lats, point_lons = points[:, 0], points[:, 1]
+    # (As complex numbers, unique is a plain 1-D sort: much faster than rows.)
+    points, counts = np.unique(latitudes + 1j * longitudes, return_counts=True)
+    point_lats, point_lons = points.real, points.imag
     if strategy == "total":
         centre = meeting_point.geometric_median(point_lats, point_lons, counts.astype(np.float64))
     else:
@@ -202,9 +204,14 @@ def suggest(
     )
     suggestions = []
     for index in ranking.order[:limit]:
-        km = meeting_point.distances_km(
-            float(place_lats[index]), float(place_lons[index]), latitudes, longitudes
-        )
+        # Rounded in numpy: Python's round() over thousands of members costs more than
+        # the maths.
+        km = np.round(
+            meeting_point.distances_km(
+                float(place_lats[index]), float(place_lons[index]), latitudes, longitudes
+            ),
+            KM_DECIMALS,
+        ).tolist()
         suggestions.append(
             Suggestion(
                 name=names[index],
@@ -216,8 +223,7 @@ def suggest(
                 total_km=round(float(ranking.total_km[index]), KM_DECIMALS),
                 max_km=round(float(ranking.max_km[index]), KM_DECIMALS),
                 distances=[
-                    Distance(user_id=user_id, km=round(float(d), KM_DECIMALS))
-                    for user_id, d in zip(user_ids, km, strict=True)
+                    Distance(user_id=user_id, km=d) for user_id, d in zip(user_ids, km, strict=True)
                 ],
             )
         )
