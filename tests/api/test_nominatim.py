@@ -83,6 +83,20 @@ async def test_a_slow_server_times_out(nominatim: NominatimGeocoder, server: Fak
         await nominatim.geocode("Leeds")
 
 
+async def test_a_long_queue_is_refused_rather_than_kept_waiting(server: FakeNominatim) -> None:
+    geocoder = NominatimGeocoder(server.url, timeout=0.5, queue_seconds=0.2)
+    try:
+        outcomes = await asyncio.gather(
+            geocoder.geocode("Leeds"), geocoder.geocode("Cardiff"), return_exceptions=True
+        )
+    finally:
+        await geocoder.close()
+    # The first goes at once; the second would wait a second for its turn.
+    assert outcomes[0] is not None and not isinstance(outcomes[0], BaseException)
+    assert isinstance(outcomes[1], Unavailable) and "busy" in outcomes[1].detail
+    assert server.queries() == ["Leeds"]
+
+
 async def test_an_unreachable_server_is_unavailable() -> None:
     geocoder = NominatimGeocoder("http://127.0.0.1:9", timeout=0.5)
     try:
@@ -126,6 +140,8 @@ def test_a_server_configured_for_nominatim_uses_it_end_to_end(
         user = signup.json()["user"]
         assert user["region_label"] == "Leeds, England, United Kingdom"
         assert user["timezone"] == "Europe/London"
+        agent = server.requests[0].user_agent
+        assert agent.startswith("rendezvous/") and "http://rendezvous.test" in agent
         auth = {"Authorization": f"Bearer {signup.json()['token']}"}
         results = client.get("/geocode", params={"q": "Springfield"}, headers=auth).json()
         assert [r["country_code"] for r in results["results"]] == ["US", "US"]

@@ -42,7 +42,7 @@ FOUND_TTL = timedelta(days=180)
 NOT_FOUND_TTL = timedelta(days=1)
 LABEL_MAX = 300  # app_user.region_label
 
-USER_AGENT = f"rendezvous/{__version__} (https://github.com/rendezvous-meetups/rendezvous)"
+USER_AGENT = f"rendezvous/{__version__}"
 # Nominatim's usage policy: at most one request a second, an identifying user agent.
 NOMINATIM_MIN_DELAY_SECONDS = 1.0
 NOMINATIM_TIMEOUT_SECONDS = 5.0
@@ -99,8 +99,10 @@ class NominatimGeocoder:
         self,
         base_url: str,
         *,
+        contact: str | None = None,
         timeout: float = NOMINATIM_TIMEOUT_SECONDS,
         min_delay_seconds: float = NOMINATIM_MIN_DELAY_SECONDS,
+        queue_seconds: float = NOMINATIM_QUEUE_SECONDS,
     ) -> None:
         scheme, _, domain = base_url.partition("://")
         # aiohttp explicitly: geopy's default requests adapter retries on its own for
@@ -108,7 +110,9 @@ class NominatimGeocoder:
         self._nominatim = Nominatim(
             scheme=scheme,
             domain=domain,
-            user_agent=USER_AGENT,
+            # Nominatim's policy asks for an agent that identifies the application and
+            # how to reach whoever runs it: this service's public URL.
+            user_agent=f"{USER_AGENT} (+{contact})" if contact else USER_AGENT,
             timeout=timeout,
             adapter_factory=AioHTTPAdapter,
         )
@@ -121,7 +125,7 @@ class NominatimGeocoder:
             swallow_exceptions=False,
         )
         self.source = f"nominatim:{base_url}"
-        self._deadline = NOMINATIM_QUEUE_SECONDS + timeout
+        self._deadline = queue_seconds + timeout
 
     async def geocode(
         self, query: str, *, exactly_one: bool = True, limit: int | None = None
@@ -135,17 +139,18 @@ class NominatimGeocoder:
                     addressdetails=True,
                     language="en",
                 )
-        except TimeoutError:
-            raise Unavailable("The geocoding service is busy; try again in a minute.") from None
         except geopy_errors.GeocoderQueryError as error:
             # Nominatim answered 400: the query itself is unusable.
             raise Unprocessable(f"The geocoding service cannot look up {query!r}.") from error
         except geopy_errors.GeopyError as error:
-            # Timeouts, connection failures, 5xx, 429, refusals of our user agent.
+            # Its timeout, connection failures, 5xx, 429, refusals of our user agent.
             log.warning("Nominatim failed: %s: %s", type(error).__name__, error)
             raise Unavailable(
                 "The geocoding service is unavailable; try again in a minute."
             ) from error
+        except TimeoutError:
+            # Our deadline: too many lookups queued ahead of this one.
+            raise Unavailable("The geocoding service is busy; try again in a minute.") from None
         locations = [_labelled(location) for location in found or [] if _has_point(location)]
         if exactly_one:
             return locations[0] if locations else None

@@ -46,7 +46,7 @@ def open_geocoder(gazetteer: Gazetteer) -> CachedGeocoder:
     settings = get_settings()
     geocoder: Geocoder
     if settings.geocoder == "nominatim":
-        geocoder = NominatimGeocoder(settings.nominatim_url)
+        geocoder = NominatimGeocoder(settings.nominatim_url, contact=settings.public_url)
     else:
         geocoder = OfflineGeocoder(gazetteer, data_version(DATA_FILE.read_bytes()))
     return CachedGeocoder(geocoder)
