@@ -17,6 +17,8 @@ from rendezvous.geo.meeting_point import (
     nearest_indices,
     rank_places,
 )
+from rendezvous.geo.meeting_point.sphere import _vectors
+from rendezvous.geo.meeting_point.total import _weiszfeld
 
 UK = [
     (51.5074, -0.1278),
@@ -365,9 +367,9 @@ def test_a_descent_started_on_a_member_that_is_not_optimal_moves_off_it() -> Non
     # The Vardi-Zhang step: at a member whose weight does not outweigh the others' pull.
     lat, lon = columns(UK)
     w = np.ones(len(UK))
-    points = mp._vectors(lat, lon)
+    points = _vectors(lat, lon)
     for start in range(len(UK)):
-        _, _, cost = mp._weiszfeld(points, w, points[:, start])
+        _, _, cost = _weiszfeld(points, w, points[:, start])
         assert cost * EARTH_RADIUS_KM == pytest.approx(
             geometric_median(lat, lon).total_km, abs=0.01
         )
@@ -461,7 +463,8 @@ def test_rank_places_breaks_ties_by_the_other_objective_then_by_index() -> None:
 def test_rank_places_gives_the_same_answer_in_small_chunks(monkeypatch) -> None:
     members, places = random_group(7, n=40, radius_deg=50), random_group(8, n=30, radius_deg=50)
     whole = rank_places(*columns(members), None, *columns(places), "fair")
-    monkeypatch.setattr(mp, "_CHUNK_CELLS", 100)  # two places per chunk
+    # two places per chunk
+    monkeypatch.setattr("rendezvous.geo.meeting_point.sphere._CHUNK_CELLS", 100)
     chunked = rank_places(*columns(members), None, *columns(places), "fair")
     assert chunked.order.tolist() == whole.order.tolist()
     assert chunked.total_km == pytest.approx(whole.total_km, rel=1e-12)
