@@ -22,7 +22,7 @@ from rendezvous.core.http_errors import EXCEPTION_HANDLERS
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
-from rendezvous.geo.services import geocoding, provide_gazetteer, provide_geocoder
+from rendezvous.geo.services import geocoding, provide_geocoder, provide_meeting_places
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.settings import get_settings
 
@@ -58,7 +58,7 @@ def create_app() -> Litestar:
         lifespan=[database, geocoding],
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),
-            "gazetteer": Provide(provide_gazetteer, sync_to_thread=False),
+            "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])

@@ -13,9 +13,9 @@ from rendezvous.events.controllers import EventId
 from rendezvous.events.guards import provide_access, requires_event_member
 from rendezvous.events.services import Access
 from rendezvous.geo import services
-from rendezvous.geo.gazetteer import Gazetteer
 from rendezvous.geo.geocoder import MAX_RESULTS, CachedGeocoder
 from rendezvous.geo.schemas import GeocodeResults, Strategy, Suggestions
+from rendezvous.geo.services import MeetingPlaces
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
 
@@ -72,13 +72,13 @@ class VenueSuggestionController(Controller):
         self,
         event_id: EventId,
         event_access: NamedDependency[Access],
-        gazetteer: NamedDependency[Gazetteer],
+        meeting_places: NamedDependency[MeetingPlaces],
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
     ) -> Suggestions:
         """Real places for the members who said yes or maybe (everyone, until someone has)."""
         return await services.suggest_for_event(
-            event_id, event_access.group_id, strategy, limit, gazetteer
+            event_id, event_access.group_id, strategy, limit, meeting_places
         )
 
     @get(
@@ -90,9 +90,9 @@ class VenueSuggestionController(Controller):
     async def for_group(
         self,
         group_id: GroupId,
-        gazetteer: NamedDependency[Gazetteer],
+        meeting_places: NamedDependency[MeetingPlaces],
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
     ) -> Suggestions:
         """Real places for all the group's members."""
-        return await services.suggest_for_group(group_id, strategy, limit, gazetteer)
+        return await services.suggest_for_group(group_id, strategy, limit, meeting_places)

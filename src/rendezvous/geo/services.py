@@ -52,12 +52,26 @@ def open_geocoder(gazetteer: Gazetteer) -> CachedGeocoder:
     return CachedGeocoder(geocoder)
 
 
+@dataclass(frozen=True, slots=True)
+class MeetingPlaces:
+    """The towns suggestions are drawn from, indexed once per worker rather than on
+    every request."""
+
+    towns: Towns
+    index: meeting_point.PlaceIndex
+
+    @classmethod
+    def from_gazetteer(cls, gazetteer: Gazetteer) -> MeetingPlaces:
+        towns = gazetteer.towns(MIN_TOWN_POPULATION)
+        return cls(towns, meeting_point.PlaceIndex(towns.latitudes, towns.longitudes))
+
+
 @asynccontextmanager
 async def geocoding(app: Litestar) -> AsyncIterator[None]:
     """Load the gazetteer (always: it supplies the candidate meeting places) and start
     the configured geocoder, once per worker."""
     gazetteer = Gazetteer.load()
-    app.state.gazetteer = gazetteer
+    app.state.meeting_places = MeetingPlaces.from_gazetteer(gazetteer)
     app.state.geocoder = open_geocoder(gazetteer)
     try:
         yield
@@ -70,9 +84,9 @@ def provide_geocoder(state: State) -> CachedGeocoder:
     return geocoder
 
 
-def provide_gazetteer(state: State) -> Gazetteer:
-    gazetteer: Gazetteer = state.gazetteer
-    return gazetteer
+def provide_meeting_places(state: State) -> MeetingPlaces:
+    places: MeetingPlaces = state.meeting_places
+    return places
 
 
 # --- venues --------------------------------------------------------------------------
@@ -106,29 +120,33 @@ class Venue:
     latitude: float
     longitude: float
 
+    @property
+    def point(self) -> tuple[float, float]:
+        return self.latitude, self.longitude
+
 
 async def suggest_for_event(
-    event_id: int, group_id: int, strategy: Strategy, limit: int, gazetteer: Gazetteer
+    event_id: int, group_id: int, strategy: Strategy, limit: int, places: MeetingPlaces
 ) -> Suggestions:
     rows = await event_participants(event_id, group_id)
     # Those who said they may come; everyone while nobody has answered yet.
     coming = [row for row in rows if row["status"] in ("yes", "maybe")]
     venue = await event_venue(event_id)
-    return await _suggest(coming or rows, strategy, limit, gazetteer, venue)
+    return await _suggest(coming or rows, strategy, limit, places, venue)
 
 
 async def suggest_for_group(
-    group_id: int, strategy: Strategy, limit: int, gazetteer: Gazetteer
+    group_id: int, strategy: Strategy, limit: int, places: MeetingPlaces
 ) -> Suggestions:
     rows = await group_participants(group_id)
-    return await _suggest(rows, strategy, limit, gazetteer, None)
+    return await _suggest(rows, strategy, limit, places, None)
 
 
 async def _suggest(
     rows: list[dict[str, Any]],
     strategy: Strategy,
     limit: int,
-    gazetteer: Gazetteer,
+    places: MeetingPlaces,
     venue_row: dict[str, Any] | None,
 ) -> Suggestions:
     venue = None
@@ -140,17 +158,16 @@ async def _suggest(
             latitude=venue_row["venue_latitude"],
             longitude=venue_row["venue_longitude"],
         )
-    towns = gazetteer.towns(MIN_TOWN_POPULATION)
     # numpy releases the GIL for the heavy parts; a thread keeps the event loop free
     # while a large group is solved.
-    return await anyio.to_thread.run_sync(suggest, rows, strategy, limit, towns, venue)
+    return await anyio.to_thread.run_sync(suggest, rows, strategy, limit, places, venue)
 
 
 def suggest(
     rows: list[dict[str, Any]],
     strategy: Strategy,
     limit: int,
-    towns: Towns,
+    places: MeetingPlaces,
     venue: Venue | None,
 ) -> Suggestions:
     """Rank real places for the located participants; `rows` hold user_id, latitude and
@@ -178,13 +195,8 @@ def suggest(
     else:
         centre = meeting_point.minimax_centre(point_lats, point_lons)
 
-    nearby = meeting_point.nearest_indices(
-        centre.latitude,
-        centre.longitude,
-        towns.latitudes,
-        towns.longitudes,
-        min(CANDIDATE_TOWNS, len(towns.names)),
-    )
+    towns = places.towns
+    nearby = places.index.nearest(centre.latitude, centre.longitude, CANDIDATE_TOWNS)
     names = [towns.names[i] for i in nearby]
     labels = [towns.labels[i] for i in nearby]
     countries: list[str | None] = [towns.country_codes[i] for i in nearby]
@@ -194,7 +206,8 @@ def suggest(
     if venue is not None:
         names.append(venue.name)
         labels.append(venue.label)
-        countries.append(_country_near(venue, towns))
+        # Venues carry no country: take the nearest town's.
+        countries.append(towns.country_codes[int(places.index.nearest(*venue.point, 1)[0])])
         kinds.append("venue")
         place_lats = np.append(place_lats, venue.latitude)
         place_lons = np.append(place_lons, venue.longitude)
@@ -238,13 +251,3 @@ def suggest(
         within_hemisphere=centre.within_hemisphere,
         suggestions=suggestions,
     )
-
-
-def _country_near(venue: Venue, towns: Towns) -> str | None:
-    """A venue's country, taken from the nearest town (venues carry no country)."""
-    if not towns.names:
-        return None
-    nearest = meeting_point.nearest_indices(
-        venue.latitude, venue.longitude, towns.latitudes, towns.longitudes, 1
-    )
-    return towns.country_codes[int(nearest[0])]

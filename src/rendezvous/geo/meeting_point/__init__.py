@@ -9,13 +9,19 @@ great_circle (ties along one arc) and ranking (candidate places).
 """
 
 from rendezvous.geo.meeting_point.fair import minimax_centre
-from rendezvous.geo.meeting_point.ranking import Ranking, nearest_indices, rank_places
+from rendezvous.geo.meeting_point.ranking import (
+    PlaceIndex,
+    Ranking,
+    nearest_indices,
+    rank_places,
+)
 from rendezvous.geo.meeting_point.sphere import EARTH_RADIUS_KM, Centre, distances_km
 from rendezvous.geo.meeting_point.total import geometric_median
 
 __all__ = [
     "EARTH_RADIUS_KM",
     "Centre",
+    "PlaceIndex",
     "Ranking",
     "distances_km",
     "geometric_median",

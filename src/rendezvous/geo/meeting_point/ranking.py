@@ -56,6 +56,43 @@ def rank_places(
     return Ranking(order=order.astype(np.intp), total_km=total, max_km=longest)
 
 
+class PlaceIndex:
+    """Fixed places whose unit vectors are worked out once, for many nearest-place queries
+    (the towns a worker ranks on every request)."""
+
+    def __init__(self, latitudes: npt.ArrayLike, longitudes: npt.ArrayLike) -> None:
+        _, _, self._places = _members(latitudes, longitudes)
+
+    def __len__(self) -> int:
+        return int(self._places.shape[1])
+
+    def nearest(self, latitude: float, longitude: float, k: int) -> IntArray:
+        """Indices of the k places nearest to a point, nearest first (ties: lower index first).
+
+        Used to preselect candidates around a centre before rank_places. Each distance is
+        convex within a quarter turn of its member, so for a group inside a cap of radius under
+        45 degrees both objectives are convex around the optimum: they grow along every path
+        leaving it and good places cluster around the centre. And whatever the shape of the
+        group, the triangle inequality bounds the loss: a place r km from the optimum costs at
+        most r km more on the longest journey (W * r more in total, W the total weight), so the
+        best preselected place is at most that much worse than the optimum, r being the
+        distance to the nearest place.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        _, _, origin = _members([latitude], [longitude])
+        # The squared chord is monotone in distance and, unlike the dot product, exact for
+        # near places.
+        offsets = self._places - origin
+        chord2 = np.einsum("ij,ij->j", offsets, offsets)
+        k = min(k, len(chord2))
+        kth = np.partition(chord2, k - 1)[k - 1]
+        inner = np.flatnonzero(chord2 < kth)
+        edge = np.flatnonzero(chord2 == kth)[: k - len(inner)]
+        chosen = np.concatenate((inner, edge))
+        return chosen[np.lexsort((chosen, chord2[chosen]))].astype(np.intp)
+
+
 def nearest_indices(
     latitude: float,
     longitude: float,
@@ -63,26 +100,6 @@ def nearest_indices(
     place_longitudes: npt.ArrayLike,
     k: int,
 ) -> IntArray:
-    """Indices of the k places nearest to a point, nearest first (ties: lower index first).
-
-    Used to preselect candidates around a centre before rank_places. Each distance is convex
-    within a quarter turn of its member, so for a group inside a cap of radius under 45 degrees
-    both objectives are convex around the optimum: they grow along every path leaving it and
-    good places cluster around the centre. And whatever the shape of the group, the triangle
-    inequality bounds the loss: a place r km from the optimum costs at most r km more on the
-    longest journey (W * r more in total, W the total weight), so the best preselected place is
-    at most that much worse than the optimum, r being the distance to the nearest place.
-    """
-    if k < 1:
-        raise ValueError("k must be at least 1")
-    _, _, origin = _members([latitude], [longitude])
-    _, _, places = _members(place_latitudes, place_longitudes)
-    # The squared chord is monotone in distance and, unlike the dot product, exact for near places.
-    offsets = places - origin
-    chord2 = np.einsum("ij,ij->j", offsets, offsets)
-    k = min(k, len(chord2))
-    kth = np.partition(chord2, k - 1)[k - 1]
-    inner = np.flatnonzero(chord2 < kth)
-    edge = np.flatnonzero(chord2 == kth)[: k - len(inner)]
-    chosen = np.concatenate((inner, edge))
-    return chosen[np.lexsort((chosen, chord2[chosen]))].astype(np.intp)
+    """Indices of the k places nearest to a point, nearest first: PlaceIndex.nearest for
+    places asked about once."""
+    return PlaceIndex(place_latitudes, place_longitudes).nearest(latitude, longitude, k)
