@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
+
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))  # the repository root: reuse the tests' server runner
 
@@ -133,6 +135,51 @@ def wrk(label: str, url: str, script: Path | None, connections: int, seconds: in
     ):
         errors += sum(int(g) for g in match.groups())
     return Result(label, rps, p50, p99, errors)
+
+
+# An invite admits at most 1,000 people.
+INVITE_MAX_USES = 1000
+
+
+async def seed_group(client: httpx.AsyncClient, regions: list[str | None]) -> tuple[int, list[str]]:
+    """A group of len(regions) people over HTTP: the first creates it, the others sign up
+    (with regions[i] as their region, if not None) and join through invites. Returns the
+    group's id and everyone's token, the owner's first."""
+
+    async def signup(i: int) -> str:
+        body = {"name": f"M{i}"}
+        region = regions[i]
+        if region is not None:
+            body["region"] = region
+        response = await client.post("/users", json=body)
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])
+
+    owner = await signup(0)
+    auth = {"Authorization": f"Bearer {owner}"}
+    group = (await client.post("/groups", json={"name": "Bench"}, headers=auth)).json()["id"]
+    codes = [
+        (
+            await client.post(
+                f"/groups/{group}/invites", json={"max_uses": INVITE_MAX_USES}, headers=auth
+            )
+        ).json()["code"]
+        for _ in range(0, len(regions), INVITE_MAX_USES)
+    ]
+    semaphore = asyncio.Semaphore(16)
+
+    async def member(i: int) -> str:
+        async with semaphore:
+            token = await signup(i)
+            accepted = await client.post(
+                f"/invites/{codes[i // INVITE_MAX_USES]}/accept",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert accepted.status_code == 201, accepted.text
+            return token
+
+    members = await asyncio.gather(*(member(i) for i in range(1, len(regions))))
+    return int(group), [owner, *members]
 
 
 def lua_script(

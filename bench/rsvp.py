@@ -32,6 +32,7 @@ from common import (
     postgres_reachable,
     print_table,
     rendezvous_server,
+    seed_group,
     workdir,
     wrk,
 )
@@ -45,21 +46,8 @@ BODIES = [json.dumps({"status": s, "guests": 0}) for s in ("yes", "yes", "maybe"
 async def seed(base: str, events: int) -> tuple[list[int], list[str]]:
     """A group of MEMBERS friends and events with CAPACITY seats each; returns (events, tokens)."""
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
-        owner = (await client.post("/users", json={"name": "Owner"})).json()["token"]
-        auth = {"Authorization": f"Bearer {owner}"}
-        group = (await client.post("/groups", json={"name": "Bench"}, headers=auth)).json()["id"]
-        invite = await client.post(
-            f"/groups/{group}/invites", json={"max_uses": MEMBERS}, headers=auth
-        )
-        code = invite.json()["code"]
-        signups = await asyncio.gather(
-            *(client.post("/users", json={"name": f"M{i}"}) for i in range(MEMBERS))
-        )
-        tokens = [r.json()["token"] for r in signups]
-        for token in tokens:
-            await client.post(
-                f"/invites/{code}/accept", headers={"Authorization": f"Bearer {token}"}
-            )
+        group, tokens = await seed_group(client, [None] * (MEMBERS + 1))
+        auth = {"Authorization": f"Bearer {tokens[0]}"}
         created = [
             await client.post(
                 f"/groups/{group}/events",
@@ -75,7 +63,7 @@ async def seed(base: str, events: int) -> tuple[list[int], list[str]]:
             )
             for i in range(events)
         ]
-        return [int(event.json()["id"]) for event in created], tokens
+        return [int(event.json()["id"]) for event in created], tokens[1:]
 
 
 def check_seats(base: str, event_id: int, token: str) -> None:

@@ -30,6 +30,7 @@ from common import (
     lua_script,
     postgres_reachable,
     rendezvous_server,
+    seed_group,
     workdir,
     wrk,
 )
@@ -50,38 +51,11 @@ def regions(count: int, seed: int) -> list[str]:
     return random.Random(seed).choices(european, k=count)
 
 
-async def seed_group(base: str, size: int) -> tuple[int, str]:
+async def seed(base: str, size: int) -> tuple[int, str]:
     """A group of `size` members with regions; returns (group id, the owner's token)."""
-    homes = regions(size, seed=size)
     async with httpx.AsyncClient(base_url=base, timeout=120) as client:
-        first = await client.post("/users", json={"name": "Owner", "region": homes[0]})
-        owner = first.json()["token"]
-        auth = {"Authorization": f"Bearer {owner}"}
-        group = (await client.post("/groups", json={"name": f"G{size}"}, headers=auth)).json()
-        # An invite admits at most 1,000 people: one per thousand members.
-        codes = [
-            (
-                await client.post(
-                    f"/groups/{group['id']}/invites", json={"max_uses": 1000}, headers=auth
-                )
-            ).json()["code"]
-            for _ in range(0, size, 1000)
-        ]
-        semaphore = asyncio.Semaphore(16)
-
-        async def member(i: int) -> None:
-            async with semaphore:
-                signup = await client.post("/users", json={"name": f"M{i}", "region": homes[i]})
-                assert signup.status_code == 201, signup.text
-                token = signup.json()["token"]
-                accepted = await client.post(
-                    f"/invites/{codes[i // 1000]}/accept",
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                assert accepted.status_code == 201, accepted.text
-
-        await asyncio.gather(*(member(i) for i in range(1, size)))
-        return int(group["id"]), owner
+        group, tokens = await seed_group(client, list(regions(size, seed=size)))
+        return group, tokens[0]
 
 
 def main() -> None:
@@ -109,8 +83,7 @@ def main() -> None:
             rendezvous_server(url, 1, work) as base,
         ):
             groups = {
-                size: asyncio.run(seed_group(base, size))
-                for size in map(int, args.sizes.split(","))
+                size: asyncio.run(seed(base, size)) for size in map(int, args.sizes.split(","))
             }
             token = next(iter(groups.values()))[1]
             read_script = lua_script(work, "GET", ["/me"], [token], [])
