@@ -15,6 +15,16 @@ from litestar.openapi.spec import Components, SecurityScheme
 from rendezvous import __version__
 from rendezvous.accounts.controllers import MeController, UserController
 from rendezvous.accounts.services import authenticate
+from rendezvous.calendars.controllers import (
+    CalendarController,
+    FeedController,
+    FeedLinkController,
+)
+from rendezvous.calendars.services import (
+    calendars,
+    provide_feed_signer,
+    provide_rendered_feeds,
+)
 from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
@@ -54,11 +64,16 @@ def create_app() -> Litestar:
             EventController,
             GeocodeController,
             VenueSuggestionController,
+            CalendarController,
+            FeedLinkController,
+            FeedController,
         ],
-        lifespan=[database, geocoding],
+        lifespan=[database, geocoding, calendars],
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),
             "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
+            "feed_signer": Provide(provide_feed_signer, sync_to_thread=False),
+            "rendered_feeds": Provide(provide_rendered_feeds, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])

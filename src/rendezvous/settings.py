@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///rendezvous.sqlite"
 DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigurationError(Exception):
@@ -72,6 +73,8 @@ class Settings:
     log_level: str
     geocoder: str  # "offline" or "nominatim"
     nominatim_url: str
+    # Signs calendar-feed secrets; None: a key made once and kept in the database.
+    secret_key: str | None = None
 
 
 def _geocoder() -> tuple[str, str]:
@@ -102,6 +105,11 @@ def load_settings() -> Settings:
             f"RENDEZVOUS_LOG_LEVEL must be debug, info, warning or error, not {log_level!r}"
         )
     geocoder, nominatim_url = _geocoder()
+    secret_key = os.environ.get("RENDEZVOUS_SECRET_KEY", "").strip() or None
+    if secret_key is not None and len(secret_key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigurationError(
+            f"RENDEZVOUS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long"
+        )
     return Settings(
         database=parse_database_url(
             os.environ.get("RENDEZVOUS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -112,6 +120,7 @@ def load_settings() -> Settings:
         log_level=log_level,
         geocoder=geocoder,
         nominatim_url=nominatim_url,
+        secret_key=secret_key,
     )
 
 

@@ -16,6 +16,7 @@ _MEANING = {
     409: "Clashes with the current state",
     410: "No longer usable (an expired or used-up invite)",
     413: "Request body larger than 1 MB",
+    415: "The body is not of the media type this endpoint reads",
     422: "Well-formed but impossible",
     503: (
         "The database or the geocoding service is unavailable or busy; "

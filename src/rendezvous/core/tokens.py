@@ -1,6 +1,8 @@
-"""Secrets handed out once and stored only as SHA-256 hashes (API tokens, invite codes)."""
+"""Secrets stored only as SHA-256 hashes (API tokens, invite codes, feed secrets)."""
 
+import base64
 import hashlib
+import hmac
 import secrets
 
 # 32 random bytes = 256 bits, well above the 128 bits a guesser would need to beat.
@@ -14,3 +16,10 @@ def new_secret(prefix: str) -> str:
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def derive_secret(key: bytes, message: str, prefix: str) -> str:
+    """A secret that can be made again from `key` and `message` instead of being stored:
+    HMAC-SHA256, URL-safe, 256 bits."""
+    digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return f"{prefix}_{base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')}"

@@ -38,6 +38,7 @@ EVENT_COLUMNS = (
     EventRow.starts_at,
     EventRow.ends_at,
     EventRow.sequence,
+    EventRow.ical_uid,
     EventRow.created_at,
     EventRow.updated_at,
 )

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rendezvous.core.db import transactional
-from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.errors import Conflict, NotFound, Unprocessable
 from rendezvous.core.locks import KeyedLock
 from rendezvous.core.schemas import Page
 from rendezvous.events.queries import (
@@ -49,15 +49,32 @@ def _next_queue_seq(rows: RsvpRows) -> int:
 _answering = KeyedLock()
 
 
-async def put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
+async def put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | None = None) -> Rsvp:
+    """Answer an event. `sequence`, for answers from a calendar invite, is the version
+    of the event the answer was given to (checked under the event's lock)."""
     async with _answering(event_id):
-        return await _put_rsvp(event_id, user_id, data)
+        return await _put_rsvp(event_id, user_id, data, sequence)
+
+
+def _check_sequence(event: dict[str, Any], sequence: int | None) -> None:
+    # RFC 5546 2.1.5: a reply to an older version of the event does not apply to this one.
+    if sequence is None or sequence == event["sequence"]:
+        return
+    if sequence < event["sequence"]:
+        raise Conflict(
+            f"This reply answers version {sequence} of the invite, but the event has changed "
+            f"since (version {event['sequence']}): download the invite again and answer that"
+        )
+    raise Unprocessable(
+        f"This reply answers version {sequence} of the invite; the latest is {event['sequence']}"
+    )
 
 
 @transactional
-async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn) -> Rsvp:
+async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | None) -> Rsvp:
     event, rows = await lock_for_rsvp(event_id, user_id)
     _check_open(event)
+    _check_sequence(event, sequence)
     before = seating_of(rows)
     try:
         after = respond(before, event["capacity"], user_id, seats_wanted(data.status, data.guests))

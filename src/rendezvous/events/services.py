@@ -6,6 +6,7 @@ so that votes, confirmation, edits and RSVPs to one event never interleave.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -121,6 +122,7 @@ async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at
         created_by=user_id,
         capacity=data.capacity,
         sequence=0,
+        ical_uid=str(uuid.uuid4()),
         created_at=now,
         updated_at=now,
     )

@@ -38,6 +38,9 @@ class Event(Table):
     ends_at = Timestamptz(null=True, default=None)
     # RFC 5545 SEQUENCE: grows at every change a calendar must pick up.
     sequence = Integer(default=0)
+    # RFC 5545 UID: a random UUID, fixed for the event's life, so that calendars update
+    # the meetup they already show instead of adding another; unique (see the migration).
+    ical_uid = Varchar(length=64)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 

@@ -1,0 +1,1 @@
+"""Calendar invites, subscription feeds and iTIP replies."""

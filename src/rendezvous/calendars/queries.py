@@ -1,0 +1,119 @@
+"""The calendars slice's SQL: who an invite goes to, what a feed holds, feed secrets."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from rendezvous.accounts.tables import FeedToken, ServerSecret
+from rendezvous.events.tables import Event as EventRow
+
+_MEMBERS = (
+    "SELECT u.id, u.name, u.email, r.status, r.waitlisted, r.guests, r.note "
+    'FROM membership m JOIN app_user u ON u.id = m."user" '
+    'LEFT JOIN rsvp r ON r.event = {} AND r."user" = m."user" '
+    'WHERE m."group" = {} ORDER BY u.id'
+)
+
+
+async def invitees(event_id: int, group_id: int) -> list[dict[str, Any]]:
+    """Every member of the group with their answer to the event (status null if none)."""
+    rows: list[dict[str, Any]] = await EventRow.raw(_MEMBERS, event_id, group_id)
+    return rows
+
+
+async def person(user_id: int) -> dict[str, Any] | None:
+    rows = await EventRow.raw("SELECT id, name, email FROM app_user WHERE id = {}", user_id)
+    return rows[0] if rows else None
+
+
+async def group_name(group_id: int) -> str:
+    rows = await EventRow.raw("SELECT name FROM friend_group WHERE id = {}", group_id)
+    return str(rows[0]["name"]) if rows else ""
+
+
+async def answer_of(event_id: int, user_id: int) -> dict[str, Any] | None:
+    rows = await EventRow.raw(
+        'SELECT guests, note FROM rsvp WHERE event = {} AND "user" = {}', event_id, user_id
+    )
+    return rows[0] if rows else None
+
+
+# Confirmed events, and events cancelled since `cancelled_since`, that overlap the window,
+# in all of the member's groups, soonest first.
+_FEED_EVENTS = (
+    "SELECT e.id, e.ical_uid, e.title, e.description, e.status, e.timezone, "
+    "e.venue_name, e.venue_address, e.venue_latitude, e.venue_longitude, "
+    "e.starts_at, e.ends_at, e.sequence, e.created_at, e.updated_at, g.name AS group_name "
+    'FROM event e JOIN membership m ON m."group" = e."group" AND m."user" = {} '
+    'JOIN friend_group g ON g.id = e."group" '
+    "WHERE (e.status = 'confirmed' OR (e.status = 'cancelled' AND e.updated_at >= {})) "
+    "AND e.ends_at >= {} AND e.starts_at < {} "
+    "ORDER BY e.starts_at, e.id LIMIT {}"
+)
+
+
+async def feed_events(
+    user_id: int, cancelled_since: datetime, since: datetime, until: datetime, limit: int
+) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = await EventRow.raw(
+        _FEED_EVENTS, user_id, cancelled_since, since, until, limit
+    )
+    return rows
+
+
+# --- feed secrets ----------------------------------------------------------------------
+
+
+async def feed_of_user(user_id: int) -> dict[str, Any] | None:
+    rows = await FeedToken.raw(
+        'SELECT id, nonce, token_hash FROM feed_token WHERE "user" = {}', user_id
+    )
+    return rows[0] if rows else None
+
+
+async def add_feed(user_id: int, nonce: str, token_hash: str, now: datetime) -> None:
+    """Give the user a feed secret unless a concurrent request just did."""
+    await FeedToken.raw(
+        'INSERT INTO feed_token ("user", nonce, token_hash, fingerprint, changed_at) '
+        'VALUES ({}, {}, {}, NULL, {}) ON CONFLICT ("user") DO NOTHING',
+        user_id,
+        nonce,
+        token_hash,
+        now,
+    )
+
+
+async def set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
+    await FeedToken.update({FeedToken.nonce: nonce, FeedToken.token_hash: token_hash}).where(
+        FeedToken.id == feed_id
+    )
+
+
+_FEED_BY_HASH = (
+    "SELECT f.id, f.fingerprint, f.changed_at, u.id AS user_id, u.name "
+    'FROM feed_token f JOIN app_user u ON u.id = f."user" WHERE f.token_hash = {}'
+)
+
+
+async def feed_by_token(token_hash: str) -> dict[str, Any] | None:
+    rows = await FeedToken.raw(_FEED_BY_HASH, token_hash)
+    return rows[0] if rows else None
+
+
+async def mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> None:
+    await FeedToken.update({FeedToken.fingerprint: fingerprint, FeedToken.changed_at: now}).where(
+        FeedToken.id == feed_id
+    )
+
+
+async def server_secret(name: str, fresh_value: str) -> str:
+    """The installation's secret called `name`, made from `fresh_value` the first time
+    (whichever process gets there first wins; the others read its value)."""
+    await ServerSecret.raw(
+        "INSERT INTO server_secret (name, value) VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
+        name,
+        fresh_value,
+    )
+    rows = await ServerSecret.raw("SELECT value FROM server_secret WHERE name = {}", name)
+    return str(rows[0]["value"])

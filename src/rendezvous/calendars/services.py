@@ -1,0 +1,354 @@
+"""Calendars: a member's invite to an event, their private feed, and iTIP replies.
+
+The iCalendar itself is built by calendars.ics (pure); this module gathers what goes
+into it and applies the rules: who is addressed how, what a feed holds, what a reply
+may change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from typing import Any, cast
+
+import anyio.to_thread
+from litestar import Litestar
+from litestar.datastructures import State
+
+from rendezvous import __version__
+from rendezvous.accounts.schemas import User
+from rendezvous.calendars import ics, queries
+from rendezvous.calendars.schemas import FeedLinks
+from rendezvous.core.conditional import not_modified
+from rendezvous.core.db import transactional
+from rendezvous.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from rendezvous.core.tokens import derive_secret, hash_secret
+from rendezvous.events import rsvps
+from rendezvous.events.queries import get_event_row
+from rendezvous.events.schemas import MAX_GUESTS, Choice, Rsvp, RsvpIn
+from rendezvous.settings import get_settings
+
+PARTSTAT_OF: dict[str, ics.PartStat] = {"yes": "ACCEPTED", "maybe": "TENTATIVE", "no": "DECLINED"}
+ANSWER_OF: dict[str, str] = {partstat: answer for answer, partstat in PARTSTAT_OF.items()}
+# Members without an e-mail are still attendees. RFC 2606 reserves .invalid: the
+# address is a valid mailto: URI that no mail can ever be sent to.
+NO_EMAIL_DOMAIN = "rendezvous.invalid"
+
+FEED_PREFIX = "rzf"
+FEED_KEY_NAME = "feed-signing-key"
+# A feed holds confirmed events from 90 days ago to two years ahead, and cancelled
+# ones for 30 days after their cancellation, at most 1,000 of them (the soonest).
+FEED_PAST = timedelta(days=90)
+FEED_FUTURE = timedelta(days=730)
+FEED_CANCELLED_FOR = timedelta(days=30)
+FEED_MAX_EVENTS = 1000
+FEED_REFRESH = timedelta(hours=1)
+MAX_NOTE = 5000
+
+
+# --- who is who ------------------------------------------------------------------------
+
+
+def member_address(user_id: int, email: str | None) -> str:
+    return f"mailto:{email}" if email else f"mailto:member-{user_id}@{NO_EMAIL_DOMAIN}"
+
+
+def partstat(status: str | None, waitlisted: bool) -> ics.PartStat:
+    """An RSVP as a PARTSTAT. A waitlisted yes is TENTATIVE: they want to come but hold
+    no seat yet, and answering Accept again keeps their place in the queue."""
+    if status is None:
+        return "NEEDS-ACTION"
+    return "TENTATIVE" if waitlisted else PARTSTAT_OF[status]
+
+
+def _calendar_event(
+    row: dict[str, Any],
+    group: str,
+    organizer: ics.Person | None = None,
+    attendees: tuple[ics.Attendee, ...] = (),
+) -> ics.CalendarEvent:
+    url = f"{get_settings().public_url}/events/{row['id']}"
+    description = "\n\n".join(
+        part for part in (row["description"], f"Group: {group}\nDetails and RSVPs: {url}") if part
+    )
+    place = ", ".join(part for part in (row["venue_name"], row["venue_address"]) if part)
+    located = row["venue_latitude"] is not None and row["venue_longitude"] is not None
+    return ics.CalendarEvent(
+        uid=row["ical_uid"],
+        sequence=row["sequence"],
+        status="CANCELLED" if row["status"] == "cancelled" else "CONFIRMED",
+        title=row["title"],
+        description=description,
+        url=url,
+        start=row["starts_at"],
+        end=row["ends_at"],
+        timezone=row["timezone"],
+        created=row["created_at"],
+        last_modified=row["updated_at"],
+        location=place or None,
+        geo=(row["venue_latitude"], row["venue_longitude"]) if located else None,
+        organizer=organizer,
+        attendees=attendees,
+    )
+
+
+# --- invites ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IcsFile:
+    content: bytes
+    method: str
+    filename: str
+
+
+async def _confirmed_event(event_id: int) -> dict[str, Any]:
+    row = await get_event_row(event_id)
+    if row is None:
+        raise NotFound("Event not found")
+    if row["status"] == "proposed":
+        raise Conflict("This event is still a proposal: it has an invite once it is confirmed")
+    return row
+
+
+async def invite(event_id: int, caller_id: int) -> IcsFile:
+    """The caller's invite: everyone in the group as an attendee, the caller asked to
+    answer; METHOD:CANCEL once the event is cancelled."""
+    row = await _confirmed_event(event_id)
+    members = await queries.invitees(event_id, row["group"])
+    proposer = next((m for m in members if m["id"] == row["created_by"]), None)
+    if proposer is None and row["created_by"] is not None:  # the proposer has left
+        proposer = await queries.person(row["created_by"])
+    attendees = tuple(
+        ics.Attendee(
+            ics.Person(member_address(m["id"], m["email"]), m["name"]),
+            partstat(m["status"], bool(m["waitlisted"])),
+            "CHAIR" if m["id"] == row["created_by"] else "REQ-PARTICIPANT",
+            rsvp=m["id"] == caller_id,
+        )
+        for m in members
+    )
+    organizer = (
+        ics.Person(member_address(proposer["id"], proposer["email"]), proposer["name"])
+        if proposer
+        else None
+    )
+    event = _calendar_event(row, await queries.group_name(row["group"]), organizer, attendees)
+    method: ics.Method = "CANCEL" if row["status"] == "cancelled" else "REQUEST"
+    stamp = datetime.now(UTC)
+    # Thousands of attendees take a while to write: keep the event loop free meanwhile.
+    content = await anyio.to_thread.run_sync(ics.invite, event, method, stamp)
+    return IcsFile(content, method, f"rendezvous-event-{event_id}.ics")
+
+
+# --- replies ---------------------------------------------------------------------------
+
+
+async def reply(event_id: int, caller: User, body: bytes) -> Rsvp:
+    """Apply an iTIP REPLY from the caller's calendar app as their RSVP."""
+    try:
+        answer = ics.parse_reply(body)
+    except ics.InvalidCalendar as exc:
+        raise Invalid(str(exc)) from None
+    row = await _confirmed_event(event_id)
+    if answer.uid != row["ical_uid"]:
+        raise Unprocessable(f"This reply is for another event (UID {answer.uid[:100]!r})")
+    mine = {member_address(caller.id, None), member_address(caller.id, caller.email)}
+    if answer.attendee.lower() not in {address.lower() for address in mine}:
+        raise Forbidden(
+            f"This reply answers for {answer.attendee[:200]!r}; you can only answer for yourself"
+        )
+    status = ANSWER_OF.get(answer.partstat)
+    if status is None:
+        raise Unprocessable(
+            f"PARTSTAT {answer.partstat[:40]} is not an answer: "
+            "send ACCEPTED, TENTATIVE or DECLINED"
+        )
+    before = await queries.answer_of(event_id, caller.id) or {"guests": 0, "note": ""}
+    guests = before["guests"] if answer.guests is None else answer.guests
+    note = before["note"] if answer.comment is None else answer.comment
+    if not 0 <= guests <= MAX_GUESTS:
+        raise Invalid(f"X-NUM-GUESTS must be between 0 and {MAX_GUESTS}")
+    if len(note) > MAX_NOTE:
+        raise Invalid(f"COMMENT must be at most {MAX_NOTE} characters")
+    data = RsvpIn(status=cast(Choice, status), guests=guests, note=note)
+    return await rsvps.put_rsvp(event_id, caller.id, data, sequence=answer.sequence)
+
+
+# --- feed secrets ----------------------------------------------------------------------
+
+
+class FeedSigner:
+    """Makes feed secrets from the installation's key: RENDEZVOUS_SECRET_KEY, or else
+    a random key made once and kept in the database, read on first use."""
+
+    def __init__(self, configured_key: str | None) -> None:
+        self._key = configured_key.encode("utf-8") if configured_key else None
+
+    async def _signing_key(self) -> bytes:
+        if self._key is None:
+            value = await queries.server_secret(FEED_KEY_NAME, secrets.token_urlsafe(32))
+            self._key = value.encode("utf-8")
+        return self._key
+
+    async def secret(self, nonce: str) -> str:
+        return derive_secret(await self._signing_key(), f"feed:{nonce}", FEED_PREFIX)
+
+
+def _links(token: str) -> FeedLinks:
+    url = f"{get_settings().public_url}/feeds/{token}.ics"
+    return FeedLinks(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
+
+
+async def feed_links(user_id: int, signer: FeedSigner) -> FeedLinks:
+    """The caller's feed address, made on first request; the same until rotated."""
+    feed = await queries.feed_of_user(user_id)
+    if feed is None:
+        nonce = secrets.token_urlsafe(24)
+        await _add_feed(user_id, nonce, hash_secret(await signer.secret(nonce)))
+        feed = await queries.feed_of_user(user_id)
+        assert feed is not None
+    token = await signer.secret(feed["nonce"])
+    if hash_secret(token) != feed["token_hash"]:
+        # The signing key changed: the old address is dead; this one works from now on.
+        await _set_feed_secret(feed["id"], feed["nonce"], hash_secret(token))
+    return _links(token)
+
+
+@transactional
+async def _add_feed(user_id: int, nonce: str, token_hash: str) -> None:
+    await queries.add_feed(user_id, nonce, token_hash, datetime.now(UTC))
+
+
+@transactional
+async def _set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
+    await queries.set_feed_secret(feed_id, nonce, token_hash)
+
+
+async def rotate_feed(user_id: int, signer: FeedSigner) -> FeedLinks:
+    """A new feed address; the old one answers 404 from now on."""
+    nonce = secrets.token_urlsafe(24)
+    token = await signer.secret(nonce)
+    feed = await queries.feed_of_user(user_id)
+    if feed is None:
+        await _add_feed(user_id, nonce, hash_secret(token))
+        feed = await queries.feed_of_user(user_id)
+        assert feed is not None
+    await _set_feed_secret(feed["id"], nonce, hash_secret(token))
+    return _links(token)
+
+
+# --- feeds -----------------------------------------------------------------------------
+
+
+class RenderedFeeds:
+    """Feeds already written, by fingerprint, least recently used out first. Per
+    process and safe to lose: a miss only costs writing the feed again."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._bytes = 0
+        self._max_bytes = max_bytes
+
+    def get(self, fingerprint: str) -> bytes | None:
+        content = self._items.get(fingerprint)
+        if content is not None:
+            self._items.move_to_end(fingerprint)
+        return content
+
+    def put(self, fingerprint: str, content: bytes) -> None:
+        if fingerprint in self._items or len(content) > self._max_bytes:
+            return
+        self._items[fingerprint] = content
+        self._bytes += len(content)
+        while self._bytes > self._max_bytes:
+            _, evicted = self._items.popitem(last=False)
+            self._bytes -= len(evicted)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResponse:
+    content: bytes | None  # None: 304, the client's copy is current
+    etag: str
+    last_modified: str
+
+
+def _fingerprint(name: str, rows: Sequence[dict[str, Any]]) -> str:
+    """A hash of everything a feed's bytes depend on. Every change to what an event
+    shows moves its updated_at (and sequence); a renamed group or member shows here."""
+    digest = hashlib.sha256(f"{__version__}\n{get_settings().public_url}\n{name}".encode())
+    for row in rows:
+        line = f"\n{row['id']} {row['sequence']} {row['updated_at']} {row['status']} "
+        digest.update(line.encode() + str(row["group_name"]).encode())
+    return digest.hexdigest()
+
+
+def _write_feed(name: str, rows: Sequence[dict[str, Any]]) -> bytes:
+    return ics.feed(name, [_calendar_event(row, row["group_name"]) for row in rows], FEED_REFRESH)
+
+
+async def feed(
+    token: str, if_none_match: str | None, if_modified_since: str | None, cache: RenderedFeeds
+) -> FeedResponse:
+    """A member's feed by its secret, or a 304 when the client's copy is current."""
+    if not token.startswith(f"{FEED_PREFIX}_") or len(token) > 100 or not token.isascii():
+        raise NotFound("No such feed")
+    owner = await queries.feed_by_token(hash_secret(token))
+    if owner is None:
+        raise NotFound("No such feed (its address may have been rotated)")
+    now = datetime.now(UTC)
+    rows = await queries.feed_events(
+        owner["user_id"],
+        now - FEED_CANCELLED_FOR,
+        now - FEED_PAST,
+        now + FEED_FUTURE,
+        FEED_MAX_EVENTS,
+    )
+    name = f"Rendezvous: {owner['name']}"
+    fingerprint = _fingerprint(name, rows)
+    changed_at: datetime = owner["changed_at"]
+    if fingerprint != owner["fingerprint"]:
+        changed_at = now
+        await _mark_feed_changed(owner["id"], fingerprint, now)
+    etag = f'"{fingerprint[:32]}"'
+    changed_at = changed_at.replace(microsecond=0)
+    last_modified = format_datetime(changed_at.astimezone(UTC), usegmt=True)
+    if not_modified(if_none_match, if_modified_since, etag, changed_at):
+        return FeedResponse(None, etag, last_modified)
+    content = cache.get(fingerprint)
+    if content is None:
+        content = await anyio.to_thread.run_sync(_write_feed, name, rows)
+        cache.put(fingerprint, content)
+    return FeedResponse(content, etag, last_modified)
+
+
+@transactional
+async def _mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> None:
+    await queries.mark_feed_changed(feed_id, fingerprint, now)
+
+
+# --- per-worker state ------------------------------------------------------------------
+
+
+@asynccontextmanager
+async def calendars(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: the feed signer and the rendered-feed cache, once per worker."""
+    app.state.feed_signer = FeedSigner(get_settings().secret_key)
+    app.state.rendered_feeds = RenderedFeeds()
+    yield
+
+
+def provide_feed_signer(state: State) -> FeedSigner:
+    signer: FeedSigner = state.feed_signer
+    return signer
+
+
+def provide_rendered_feeds(state: State) -> RenderedFeeds:
+    feeds: RenderedFeeds = state.rendered_feeds
+    return feeds
