@@ -6,7 +6,6 @@ import logging
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.exceptions.responses import create_exception_response
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
 
@@ -79,7 +78,9 @@ def handle_validation_error(request: Request, exc: ValidationException) -> Respo
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
         return handle_unexpected(request, exc)
-    return create_exception_response(request, exc)
+    # JSON whatever the handler's own media type (Litestar would answer a 401 from a
+    # calendar endpoint as text/calendar).
+    return _error(exc.status_code, exc.detail, exc.headers, exc.extra)
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
