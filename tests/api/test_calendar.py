@@ -185,6 +185,9 @@ async def test_no_invite_while_proposed_and_geo_only_when_known(api: Api) -> Non
     await api.post(f"/events/{event['id']}/confirm", owner, json={})
     vevent = vevent_of(await invite_of(api, event["id"], member))
     assert vevent["LOCATION"] == "Somewhere in Xyzzyville" and "GEO" not in vevent
+    never = await propose(api, group_id, owner)
+    await api.post(f"/events/{never['id']}/cancel", owner)
+    assert_error(await api.get(f"/events/{never['id']}/invite.ics", member), 409, "proposal")
 
 
 async def test_uid_stays_and_sequence_grows_from_confirm_to_edit_to_cancel(api: Api) -> None:

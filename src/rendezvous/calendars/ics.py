@@ -45,6 +45,9 @@ _ZONE_MARGIN = timedelta(days=2)
 # Transitions are looked for at this step, then pinned to the second by bisection.
 # No zone changes its offset twice within six hours.
 _ZONE_STEP_S = 6 * 3600
+# What Python's datetime can hold, with a day's room for any UTC offset.
+_EARLIEST = datetime(1, 1, 2, tzinfo=UTC)
+_LATEST = datetime(9999, 12, 30, tzinfo=UTC)
 
 # RFC 5545 TEXT allows no control characters but a (escaped) line feed and a tab.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -172,11 +175,11 @@ def _observances(tzid: str, first: date, last: date) -> tuple[tuple[datetime, _S
 def vtimezone(tzid: str, first: datetime, last: datetime) -> Timezone:
     """A VTIMEZONE for `tzid` that is exact from `first` to `last` (widened by a margin),
     with one observance per transition: a handful of lines, not decades of rules."""
-    start = (first - _ZONE_MARGIN).astimezone(UTC).date()
-    stop = (last + _ZONE_MARGIN).astimezone(UTC).date() + timedelta(days=1)
+    start = max(first.astimezone(UTC), _EARLIEST + _ZONE_MARGIN) - _ZONE_MARGIN
+    stop = min(last.astimezone(UTC), _LATEST - _ZONE_MARGIN) + _ZONE_MARGIN
     component = Timezone()
     component.add("TZID", tzid)
-    for onset, before, after in _observances(tzid, start, stop):
+    for onset, before, after in _observances(tzid, start.date(), stop.date()):
         observance = TimezoneDaylight() if after[1] else TimezoneStandard()
         observance.add("DTSTART", onset)
         observance.add("TZOFFSETFROM", before[0])
@@ -191,7 +194,10 @@ def _local(moment: datetime, tzid: str) -> datetime:
     """`moment` as wall time in `tzid`, or in UTC where wall time is ambiguous (an hour
     that clocks go through twice): RFC 5545 reads such a time as the first pass, but
     ical.js (Thunderbird) reads it as the second, so only UTC means the same to both."""
-    local = moment.astimezone(ZoneInfo(tzid))
+    try:
+        local = moment.astimezone(ZoneInfo(tzid))
+    except OverflowError:  # the first or last hours of year 1 or 9999, far from UTC
+        return moment.astimezone(UTC)
     if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
         return moment.astimezone(UTC)
     return local

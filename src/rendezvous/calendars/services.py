@@ -114,6 +114,8 @@ async def _confirmed_event(event_id: int) -> dict[str, Any]:
         raise NotFound("Event not found")
     if row["status"] == "proposed":
         raise Conflict("This event is still a proposal: it has an invite once it is confirmed")
+    if row["starts_at"] is None:
+        raise Conflict("This event was cancelled while still a proposal: it never had an invite")
     return row
 
 
