@@ -54,6 +54,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "RENDEZVOUS_LOG_LEVEL",
         "RENDEZVOUS_GEOCODER",
         "RENDEZVOUS_NOMINATIM_URL",
+        "RENDEZVOUS_SECRET_KEY",
     ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
@@ -63,6 +64,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.log_level == "info"
     assert settings.geocoder == "offline"
     assert settings.nominatim_url == "https://nominatim.openstreetmap.org"
+    assert settings.secret_key is None
 
 
 @pytest.mark.parametrize(
@@ -76,6 +78,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RENDEZVOUS_GEOCODER", "google"),
         ("RENDEZVOUS_NOMINATIM_URL", "127.0.0.1:8088"),
         ("RENDEZVOUS_NOMINATIM_URL", "http://127.0.0.1:8088/?q=x"),
+        ("RENDEZVOUS_SECRET_KEY", "too short to sign anything"),
     ],
 )
 def test_bad_values_name_their_variable(
@@ -97,3 +100,10 @@ def test_nominatim_is_chosen_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert settings.geocoder == "nominatim"
     assert settings.nominatim_url == "http://127.0.0.1:8088"
+
+
+def test_a_long_enough_secret_key_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDEZVOUS_SECRET_KEY", " " + "k" * 32 + " ")
+    assert load_settings().secret_key == "k" * 32
+    monkeypatch.setenv("RENDEZVOUS_SECRET_KEY", "")  # as docker-compose passes it when unset
+    assert load_settings().secret_key is None
