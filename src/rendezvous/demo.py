@@ -174,6 +174,10 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
             f"/events/{event.id}/confirm",
             '{"venue": {"name": "Station café", "address": "York, UK"}}',
         ),
+        "# now it is confirmed: an invite to import into a calendar app (Deborah's copy)",
+        _curl(base_url, "GET", f"/events/{event.id}/invite.ics", as_="DEBORAH"),
+        "# her private feed address, to subscribe to (the feed itself needs no token)",
+        _curl(base_url, "GET", "/me/feed", as_="DEBORAH"),
         "# the API's own documentation",
         f"curl -s {base_url}/schema/openapi.json | head -c 300",
     ]

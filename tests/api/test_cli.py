@@ -143,6 +143,13 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
         assert (after["rsvp_counts"]["yes"], after["rsvp_counts"]["waitlisted"]) == (4, 0)
         confirmed = httpx.post(f"{base}/events/{event_id}/confirm", headers=headers, timeout=10)
         assert confirmed.json()["status"] == "confirmed"
+        assert f"/events/{event_id}/invite.ics" in result.stdout
+        invite = httpx.get(f"{base}/events/{event_id}/invite.ics", headers=deborah, timeout=10)
+        assert invite.status_code == 200 and b"METHOD:REQUEST" in invite.content
+        feed_url = httpx.get(f"{base}/me/feed", headers=deborah, timeout=10).json()["url"]
+        feed_path = feed_url.split("/feeds/")[1]
+        feed = httpx.get(f"{base}/feeds/{feed_path}", timeout=10)
+        assert feed.status_code == 200 and feed.content.count(b"BEGIN:VEVENT") == 1
         renamed = httpx.patch(
             f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10
         )

@@ -195,12 +195,16 @@ class FeedSigner:
 
     async def _signing_key(self) -> bytes:
         if self._key is None:
-            value = await queries.server_secret(FEED_KEY_NAME, secrets.token_urlsafe(32))
-            self._key = value.encode("utf-8")
+            self._key = (await _installation_key()).encode("utf-8")
         return self._key
 
     async def secret(self, nonce: str) -> str:
         return derive_secret(await self._signing_key(), f"feed:{nonce}", FEED_PREFIX)
+
+
+@transactional
+async def _installation_key() -> str:
+    return await queries.server_secret(FEED_KEY_NAME, secrets.token_urlsafe(32))
 
 
 def _links(token: str) -> FeedLinks:
