@@ -476,6 +476,34 @@ async def test_feed_etag_last_modified_and_304(api: Api) -> None:
     assert b"TZID:Asia/Kolkata" in joined.content
 
 
+async def test_every_change_to_an_event_reaches_the_feed(api: Api) -> None:
+    """The feed is cached by what it is built from; no change may be served stale."""
+    group_id, owner, _, member, _ = await circle(api)
+    path = await feed_path(api, member)
+    event = await propose(api, group_id, owner)
+    event_id = event["id"]
+    changes = [
+        ("POST", f"/events/{event_id}/confirm", {}),
+        ("PATCH", f"/events/{event_id}", {"capacity": 3}),
+        ("PATCH", f"/events/{event_id}", {"venue": {"name": "Pub", "latitude": 1, "longitude": 2}}),
+        ("PATCH", f"/events/{event_id}", {"description": "Bring cake"}),
+        ("POST", f"/events/{event_id}/cancel", None),
+    ]
+    etag = (await api.get(path)).headers["etag"]
+    for method, url, body in changes:
+        response = await api.request(method, url, owner, json=body)
+        assert response.status_code == 200, response.text
+        after = response.json()
+        feed = await api.get(path, headers={"If-None-Match": etag})
+        assert feed.status_code == 200 and feed.headers["etag"] != etag, url
+        etag = feed.headers["etag"]
+        [shown] = parse_with_icaljs(feed.content)[0]["events"]
+        assert shown["sequence"] == after["sequence"]
+        assert shown["dtstamp"] == instant(after["updated_at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert shown["status"] == after["status"].upper()
+    assert "Bring cake" in shown["description"] and shown["geo"] == [1, 2]
+
+
 # --- replies ---------------------------------------------------------------------------
 
 

@@ -41,15 +41,18 @@ async def answer_of(event_id: int, user_id: int) -> dict[str, Any] | None:
 
 # Confirmed events, and events cancelled since `cancelled_since`, that overlap the window,
 # in all of the member's groups, soonest first.
-_FEED_EVENTS = (
-    "SELECT e.id, e.ical_uid, e.title, e.description, e.status, e.timezone, "
-    "e.venue_name, e.venue_address, e.venue_latitude, e.venue_longitude, "
-    "e.starts_at, e.ends_at, e.sequence, e.created_at, e.updated_at, g.name AS group_name "
+_FEED_FROM = (
     'FROM event e JOIN membership m ON m."group" = e."group" AND m."user" = {} '
     'JOIN friend_group g ON g.id = e."group" '
     "WHERE (e.status = 'confirmed' OR (e.status = 'cancelled' AND e.updated_at >= {})) "
     "AND e.ends_at >= {} AND e.starts_at < {} "
     "ORDER BY e.starts_at, e.id LIMIT {}"
+)
+_FEED_EVENTS = (
+    "SELECT e.id, e.ical_uid, e.title, e.description, e.status, e.timezone, "
+    "e.venue_name, e.venue_address, e.venue_latitude, e.venue_longitude, "
+    "e.starts_at, e.ends_at, e.sequence, e.created_at, e.updated_at, g.name AS group_name "
+    + _FEED_FROM
 )
 
 
@@ -90,15 +93,24 @@ async def set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
     )
 
 
+# A feed's owner and, one row each, the groups whose events it shows: their names and
+# how often their events have changed. With the day, that is all the feed depends on.
 _FEED_BY_HASH = (
-    "SELECT f.id, f.fingerprint, f.changed_at, u.id AS user_id, u.name "
-    'FROM feed_token f JOIN app_user u ON u.id = f."user" WHERE f.token_hash = {}'
+    "SELECT f.id, f.fingerprint, f.changed_at, u.id AS user_id, u.name, "
+    "g.id AS group_id, g.name AS group_name, COALESCE(r.revision, 0) AS revision "
+    'FROM feed_token f JOIN app_user u ON u.id = f."user" '
+    'LEFT JOIN membership m ON m."user" = u.id '
+    'LEFT JOIN friend_group g ON g.id = m."group" '
+    'LEFT JOIN calendar_revision r ON r."group" = m."group" '
+    "WHERE f.token_hash = {} ORDER BY g.id"
 )
 
 
-async def feed_by_token(token_hash: str) -> dict[str, Any] | None:
-    rows = await FeedToken.raw(_FEED_BY_HASH, token_hash)
-    return rows[0] if rows else None
+async def feed_by_token(token_hash: str) -> list[dict[str, Any]]:
+    """The feed's owner and groups (one row per group; one row with null groups if the
+    owner is in none); no rows for an unknown secret."""
+    rows: list[dict[str, Any]] = await FeedToken.raw(_FEED_BY_HASH, token_hash)
+    return rows
 
 
 async def mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> None:

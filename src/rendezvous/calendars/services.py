@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
 from typing import Any, cast
 
@@ -43,7 +43,8 @@ NO_EMAIL_DOMAIN = "rendezvous.invalid"
 FEED_PREFIX = "rzf"
 FEED_KEY_NAME = "feed-signing-key"
 # A feed holds confirmed events from 90 days ago to two years ahead, and cancelled
-# ones for 30 days after their cancellation, at most 1,000 of them (the soonest).
+# ones for 30 days after their cancellation, at most 1,000 of them (the soonest); the
+# days count from the start of today, UTC.
 FEED_PAST = timedelta(days=90)
 FEED_FUTURE = timedelta(days=730)
 FEED_CANCELLED_FOR = timedelta(days=30)
@@ -285,14 +286,13 @@ class FeedResponse:
     last_modified: str
 
 
-def _fingerprint(name: str, rows: Sequence[dict[str, Any]]) -> str:
-    """A hash of everything a feed's bytes depend on. Every change to what an event
-    shows moves its updated_at (and sequence); a renamed group or member shows here."""
-    digest = hashlib.sha256(f"{__version__}\n{get_settings().public_url}\n{name}".encode())
-    for row in rows:
-        line = f"\n{row['id']} {row['sequence']} {row['updated_at']} {row['status']} "
-        digest.update(line.encode() + str(row["group_name"]).encode())
-    return digest.hexdigest()
+def _fingerprint(name: str, day: date, groups: Sequence[dict[str, Any]]) -> str:
+    """A hash of everything a feed's bytes depend on: the owner's name, the day (the
+    window moves daily) and each group's name and change count. Every change to an
+    event counts (events.services), so an unchanged hash means unchanged bytes."""
+    parts = [__version__, get_settings().public_url, name, day.isoformat()]
+    parts += [f"{g['group_id']} {g['revision']} {g['group_name']}" for g in groups]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
 def _write_feed(name: str, rows: Sequence[dict[str, Any]]) -> bytes:
@@ -305,19 +305,17 @@ async def feed(
     """A member's feed by its secret, or a 304 when the client's copy is current."""
     if not token.startswith(f"{FEED_PREFIX}_") or len(token) > 100 or not token.isascii():
         raise NotFound("No such feed")
-    owner = await queries.feed_by_token(hash_secret(token))
-    if owner is None:
+    rows = await queries.feed_by_token(hash_secret(token))
+    if not rows:
         raise NotFound("No such feed (its address may have been rotated)")
+    owner = rows[0]
+    groups = [row for row in rows if row["group_id"] is not None]
     now = datetime.now(UTC)
-    rows = await queries.feed_events(
-        owner["user_id"],
-        now - FEED_CANCELLED_FOR,
-        now - FEED_PAST,
-        now + FEED_FUTURE,
-        FEED_MAX_EVENTS,
-    )
+    # The window is anchored at the start of the day (UTC), so that it moves once a day:
+    # within a day, the events it holds change only when an event or group does.
+    today = datetime.combine(now.date(), time(), UTC)
     name = f"Rendezvous: {owner['name']}"
-    fingerprint = _fingerprint(name, rows)
+    fingerprint = _fingerprint(name, today.date(), groups)
     changed_at: datetime = owner["changed_at"]
     if fingerprint != owner["fingerprint"]:
         changed_at = now
@@ -329,7 +327,16 @@ async def feed(
         return FeedResponse(None, etag, last_modified)
     content = cache.get(fingerprint)
     if content is None:
-        content = await anyio.to_thread.run_sync(_write_feed, name, rows)
+        events = await queries.feed_events(
+            owner["user_id"],
+            today - FEED_CANCELLED_FOR,
+            today - FEED_PAST,
+            today + FEED_FUTURE,
+            FEED_MAX_EVENTS,
+        )
+        # A change landing between the two reads is written under the older fingerprint;
+        # the next request sees the new one and writes the feed again.
+        content = await anyio.to_thread.run_sync(_write_feed, name, events)
         cache.put(fingerprint, content)
     return FeedResponse(content, etag, last_modified)
 

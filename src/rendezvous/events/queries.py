@@ -201,6 +201,15 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
     ]
 
 
+async def count_calendar_change(group_id: int) -> None:
+    """Record that one of the group's events changed (within the change's transaction)."""
+    await EventRow.raw(
+        'INSERT INTO calendar_revision ("group", revision) VALUES ({}, 1) '
+        'ON CONFLICT ("group") DO UPDATE SET revision = calendar_revision.revision + 1',
+        group_id,
+    )
+
+
 async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[dict[str, Any], RsvpRows]:
     """Lock the event, then read what an answer from `user_id` depends on.
 

@@ -20,6 +20,7 @@ from rendezvous.events.queries import (
     as_options,
     ballots,
     build_events,
+    count_calendar_change,
     event_access,
     get_event_row,
     list_event_rows,
@@ -170,6 +171,7 @@ async def _update_event(event_id: int, data: EventUpdate, venue_at: Point) -> Ev
     if changes:
         changes[EventRow.updated_at] = datetime.now(UTC)
         await EventRow.update(changes).where(EventRow.id == event_id)
+        await count_calendar_change(event["group"])
     if capacity_changed:
         await reseat(event_id, capacity)
     return await get_event(event_id)
@@ -233,6 +235,7 @@ async def _confirm(event_id: int, data: Confirm, venue_at: Point) -> Event:
     if data.venue is not None:
         changes.update(_venue_columns(data.venue, venue_at))
     await EventRow.update(changes).where(EventRow.id == event_id)
+    await count_calendar_change(event["group"])
     return await get_event(event_id)
 
 
@@ -248,4 +251,5 @@ async def cancel(event_id: int) -> Event:
             EventRow.updated_at: datetime.now(UTC),
         }
     ).where(EventRow.id == event_id)
+    await count_calendar_change(event["group"])
     return await get_event(event_id)

@@ -75,3 +75,12 @@ class Rsvp(Table):
     # null unless waitlisted. Positions 1..n are derived from it when read.
     queue_seq = BigInt(null=True, default=None)
     responded_at = Timestamptz()
+
+
+class CalendarRevision(Table, tablename="calendar_revision"):
+    """Counts the changes to a group's events, so that a calendar feed can tell from a
+    few small rows whether anything in it changed (see calendars.services.feed)."""
+
+    id = BigSerial(primary_key=True)
+    group = ForeignKey(Group, on_delete=OnDelete.cascade, null=False, unique=True)
+    revision = BigInt(default=0)
