@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from icalendar import (
     Alarm,
     Calendar,
+    Component,
     Event,
     Timezone,
     TimezoneDaylight,
@@ -203,9 +204,13 @@ def _local(moment: datetime, tzid: str) -> datetime:
     return local
 
 
-def _add_timezones(calendar: Calendar, events: Sequence[CalendarEvent]) -> None:
+def _add_timezones(calendar: Calendar, pairs: Sequence[tuple[CalendarEvent, Event]]) -> None:
+    """A VTIMEZONE for each TZID the events' DTSTART and DTEND use (times written in UTC
+    need none), covering the events in that zone."""
     spans: dict[str, tuple[datetime, datetime]] = {}
-    for event in events:
+    for event, vevent in pairs:
+        if not {vevent[name].params.get("TZID") for name in ("DTSTART", "DTEND")} - {None}:
+            continue
         low, high = spans.get(event.timezone, (event.start, event.end))
         spans[event.timezone] = (min(low, event.start), max(high, event.end))
     for tzid in sorted(spans):
@@ -253,8 +258,8 @@ def invite(event: CalendarEvent, method: Method, stamp: datetime) -> bytes:
     """An iTIP REQUEST (or CANCEL) with one VEVENT, its VTIMEZONE and, for a REQUEST,
     a reminder. `stamp` is when this message is made (DTSTAMP)."""
     calendar = _calendar(method)
-    _add_timezones(calendar, [event])
     vevent = _vevent(event, stamp)
+    _add_timezones(calendar, [(event, vevent)])
     if event.organizer is not None:
         vevent.add("ORGANIZER", _address(event.organizer))
     for attendee in event.attendees:
@@ -281,9 +286,10 @@ def feed(name: str, events: Iterable[CalendarEvent], refresh: timedelta) -> byte
     calendar.add("X-WR-CALNAME", _Text(name))
     calendar.add("REFRESH-INTERVAL", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("X-PUBLISHED-TTL", vDuration(refresh))
-    _add_timezones(calendar, ordered)
-    for event in ordered:
-        calendar.add_component(_vevent(event, event.last_modified))
+    pairs = [(event, _vevent(event, event.last_modified)) for event in ordered]
+    _add_timezones(calendar, pairs)
+    for _, vevent in pairs:
+        calendar.add_component(vevent)
     return calendar.to_ical()
 
 
@@ -296,12 +302,37 @@ def _one(items: Sequence[object], what: str) -> object:
     return items[0]
 
 
+def _all(component: Component, name: str) -> list[object]:
+    value = component.get(name)
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def _attendee_param(address: vCalAddress, name: str) -> str | None:
+    value = address.params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidCalendar(f"ATTENDEE's {name} must be a single value")
+    return value
+
+
+def _comment(vevent: Component) -> str | None:
+    """The COMMENTs as one text. Google writes `COMMENT;X-COMMENTER=mailto:a@b:text`
+    without the quotes RFC 5545 asks for, so its address would end up in the text."""
+    comments = []
+    for item in _all(vevent, "COMMENT"):
+        if not isinstance(item, vText):
+            raise InvalidCalendar("COMMENT must be text")
+        text = str(item)
+        if str(item.params.get("X-COMMENTER", "")).lower() == "mailto" and ":" in text:
+            text = text.split(":", 1)[1]
+        comments.append(text)
+    return clean_text("\n".join(comments)) if comments else None
+
+
 def parse_reply(data: bytes) -> Reply:
     """Read an iTIP REPLY: one VEVENT naming one ATTENDEE and their PARTSTAT."""
     try:
-        text = data.decode("utf-8")
-        calendar = Calendar.from_ical(text)
-    except (UnicodeDecodeError, ValueError, IndexError, KeyError, TypeError) as exc:
+        calendar = Calendar.from_ical(data.decode("utf-8"))
+    except Exception as exc:  # whatever icalendar makes of untrusted bytes, it is a 400
         raise InvalidCalendar(f"Not an iCalendar object: {exc}") from None
     if not isinstance(calendar, Calendar) or calendar.name != "VCALENDAR":
         raise InvalidCalendar("Not an iCalendar object: expected BEGIN:VCALENDAR")
@@ -310,29 +341,26 @@ def parse_reply(data: bytes) -> Reply:
         raise InvalidCalendar(f"The calendar's METHOD must be REPLY, not {method or 'missing'}")
     vevent = _one(calendar.walk("VEVENT"), "VEVENT")
     assert isinstance(vevent, Event)
-    uid = str(vevent.get("UID", "")).strip()
+    uid = str(_one(_all(vevent, "UID"), "UID")).strip() if "UID" in vevent else ""
     if not uid:
         raise InvalidCalendar("The reply's VEVENT has no UID")
     try:
         sequence = int(vevent.get("SEQUENCE", 0))
     except (TypeError, ValueError):
         raise InvalidCalendar("SEQUENCE must be a whole number") from None
-    raw = vevent.get("ATTENDEE")
-    attendee = _one(raw if isinstance(raw, list) else [raw] if raw is not None else [], "ATTENDEE")
-    assert isinstance(attendee, vCalAddress)
-    guests = attendee.params.get("X-NUM-GUESTS")
+    attendee = _one(_all(vevent, "ATTENDEE"), "ATTENDEE")
+    if not isinstance(attendee, vCalAddress) or not str(attendee).strip():
+        raise InvalidCalendar("ATTENDEE must be a calendar address, e.g. mailto:you@example.org")
+    guests = _attendee_param(attendee, "X-NUM-GUESTS")
     try:
         guest_count = None if guests is None else int(guests)
     except ValueError:
         raise InvalidCalendar(f"X-NUM-GUESTS must be a whole number, not {guests!r}") from None
-    comment = vevent.get("COMMENT")
-    if isinstance(comment, list):
-        comment = "\n".join(str(item) for item in comment)
     return Reply(
         uid=uid,
         sequence=sequence,
         attendee=str(attendee).strip(),
-        partstat=str(attendee.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+        partstat=(_attendee_param(attendee, "PARTSTAT") or "NEEDS-ACTION").upper(),
         guests=guest_count,
-        comment=None if comment is None else clean_text(str(comment)),
+        comment=_comment(vevent),
     )

@@ -97,7 +97,8 @@ async def set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
 # how often their events have changed. With the day, that is all the feed depends on.
 _FEED_BY_HASH = (
     "SELECT f.id, f.fingerprint, f.changed_at, u.id AS user_id, u.name, "
-    "g.id AS group_id, g.name AS group_name, COALESCE(r.revision, 0) AS revision "
+    "g.id AS group_id, g.name AS group_name, g.created_at AS group_created_at, "
+    "COALESCE(r.revision, 0) AS revision "
     'FROM feed_token f JOIN app_user u ON u.id = f."user" '
     'LEFT JOIN membership m ON m."user" = u.id '
     'LEFT JOIN friend_group g ON g.id = m."group" '

@@ -289,9 +289,13 @@ class FeedResponse:
 def _fingerprint(name: str, day: date, groups: Sequence[dict[str, Any]]) -> str:
     """A hash of everything a feed's bytes depend on: the owner's name, the day (the
     window moves daily) and each group's name and change count. Every change to an
-    event counts (events.services), so an unchanged hash means unchanged bytes."""
+    event counts (events.services), so an unchanged hash means unchanged bytes. The
+    group's creation time tells apart a group from a later one that reuses its id."""
     parts = [__version__, get_settings().public_url, name, day.isoformat()]
-    parts += [f"{g['group_id']} {g['revision']} {g['group_name']}" for g in groups]
+    parts += [
+        f"{g['group_id']} {g['group_created_at']} {g['revision']} {g['group_name']}"
+        for g in groups
+    ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 

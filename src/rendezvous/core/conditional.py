@@ -6,22 +6,22 @@ use this to answer 304 instead.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-
-def _opaque(tag: str) -> str:
-    """An entity tag without its weakness marker: GET compares tags weakly."""
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
+# An entity tag: optionally weak, then a quoted string that may hold commas; in a list,
+# each one stands between commas.
+_ENTITY_TAG = re.compile(r'(?:W/)?"([^"]*)"')
+_LISTED_TAG = re.compile(r'(?:^|,)\s*(?:W/)?"([^"]*)"\s*(?=,|$)')
 
 
 def etag_matches(if_none_match: str, etag: str) -> bool:
+    """Weak comparison (RFC 9110 8.8.3.2), as If-None-Match on a GET uses."""
     if if_none_match.strip() == "*":
         return True
-    # Tags are quoted strings that may not contain quotes, so a comma outside a
-    # tag can only separate two of them.
-    return _opaque(etag) in {_opaque(tag) for tag in if_none_match.split(",") if tag.strip()}
+    ours = _ENTITY_TAG.fullmatch(etag.strip())
+    return ours is not None and ours[1] in _LISTED_TAG.findall(if_none_match.strip())
 
 
 def not_modified(
@@ -37,6 +37,6 @@ def not_modified(
         since = parsedate_to_datetime(if_modified_since)
     except (TypeError, ValueError):
         return False  # an invalid date is ignored, as the RFC says
-    if since.tzinfo is None:
-        return False
+    if since.tzinfo is None:  # asctime and "-0000" dates carry no zone: HTTP dates are UTC
+        since = since.replace(tzinfo=UTC)
     return last_modified.replace(microsecond=0) <= since
