@@ -45,13 +45,18 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
         ("GET", "/groups/{group_id}/invites"),
         ("DELETE", "/groups/{group_id}/invites/{invite_id}"),
         ("POST", "/invites/{code}/accept"),
+        ("GET", "/events/{event_id}/invite.ics"),
+        ("POST", "/events/{event_id}/reply"),
+        ("GET", "/me/feed"),
+        ("POST", "/me/feed/rotate"),
+        ("GET", "/feeds/{feed_file}"),
     }
     assert expected <= set(operations)
     for key, operation in operations.items():
         assert operation.get("operationId"), key
         assert operation.get("summary") or operation.get("description"), key
         assert "503" in operation["responses"], key
-        public = key in {("GET", "/health"), ("POST", "/users")}
+        public = key in {("GET", "/health"), ("POST", "/users"), ("GET", "/feeds/{feed_file}")}
         assert ("401" in operation["responses"]) != public, key
         assert (operation.get("security") == [{}]) == public, key
     for key in [("POST", "/users"), ("PATCH", "/me"), ("POST", "/groups")]:
@@ -66,6 +71,13 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
     assert "409" in operations[("DELETE", "/groups/{group_id}/members/{user_id}")]["responses"]
     assert "410" in operations[("POST", "/invites/{code}/accept")]["responses"]
     assert "422" in operations[("POST", "/users")]["responses"]
+    reply = operations[("POST", "/events/{event_id}/reply")]
+    assert set(reply["requestBody"]["content"]) == {"text/calendar"}
+    assert {"403", "409", "415", "422"} <= set(reply["responses"])
+    assert (
+        "text/calendar" in operations[("GET", "/feeds/{feed_file}")]["responses"]["200"]["content"]
+    )
+    assert "304" in operations[("GET", "/feeds/{feed_file}")]["responses"]
 
 
 async def test_health_is_503_when_the_database_is_unreachable(api: Api, app: Litestar) -> None:
