@@ -29,6 +29,7 @@ from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
@@ -53,7 +54,7 @@ async def database(app: Litestar) -> AsyncIterator[None]:
 
 def create_app() -> Litestar:
     get_settings()  # fail at start, not at the first request, on bad configuration
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             HealthController,
             UserController,
@@ -81,6 +82,9 @@ def create_app() -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_json_body,
         request_max_body_size=MAX_BODY_BYTES,
+        # Logging is set up once per process by the command line (core.request_log);
+        # Litestar's own set-up would replace its JSON lines with plain text.
+        logging_config=None,
         openapi_config=OpenAPIConfig(
             title="Rendezvous",
             version=__version__,
@@ -103,3 +107,6 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
     )
+    # Outside the router, so that requests for unknown paths are logged too.
+    app.asgi_handler = RequestLog(app.asgi_handler)
+    return app

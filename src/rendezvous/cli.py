@@ -5,25 +5,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import logging.config
 import sys
+from collections.abc import Callable
 
 from rendezvous.settings import ConfigurationError, get_settings
 
 
 def _configure_logging() -> None:
-    logging.basicConfig(
-        level=get_settings().log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    from rendezvous.core.request_log import logging_config
+
+    logging.config.dictConfig(logging_config(get_settings().log_level))
 
 
-def _migrate() -> None:
+def _migrate(report: Callable[[str], object] = print) -> None:
     from rendezvous.core.db import migrate
 
     applied = asyncio.run(migrate())
     for name in applied:
-        print(f"applied migration {name}")
-    print(f"database is up to date ({len(applied)} migration(s) applied)")
+        report(f"applied migration {name}")
+    report(f"database is up to date ({len(applied)} migration(s) applied)")
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -33,8 +34,11 @@ def cmd_migrate(_: argparse.Namespace) -> None:
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
-    # Migrate once here, before uvicorn starts its workers, so they never race.
-    _migrate()
+    from rendezvous.core.request_log import logging_config
+
+    # Migrate once here, before uvicorn starts its workers, so they never race; a
+    # server's output is its log.
+    _migrate(logging.getLogger("rendezvous.migrate").info)
     uvicorn.run(
         "rendezvous.app:create_app",
         factory=True,
@@ -42,6 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port,
         workers=args.workers,
         log_level=get_settings().log_level,
+        # JSON lines in every worker; one line per request comes from the app (RequestLog)
+        log_config=logging_config(get_settings().log_level),
+        access_log=False,
         timeout_graceful_shutdown=30,
     )
 

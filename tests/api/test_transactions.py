@@ -94,7 +94,7 @@ async def test_unreachable_database_errors_become_503(app: Litestar) -> None:
 
     from rendezvous.core.http_errors import handle_unexpected
 
-    request = SimpleNamespace(method="GET", url=SimpleNamespace(path="/x"))
+    request = SimpleNamespace(method="GET", scope={"path_template": "/x", "state": {}})
     for exc in (ConnectionRefusedError(111, "refused"), asyncpg.CannotConnectNowError("starting")):
         response = handle_unexpected(request, exc)  # type: ignore[arg-type]
         assert response.status_code == 503

@@ -20,6 +20,7 @@ from rendezvous.core.errors import (
     Unavailable,
     Unprocessable,
 )
+from rendezvous.core.request_log import request_id_of
 
 log = logging.getLogger(__name__)
 
@@ -83,16 +84,21 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return _error(exc.status_code, exc.detail, exc.headers, exc.extra)
 
 
+def _where(request: Request) -> dict[str, object]:
+    """What a log line may say about the request: its route, never its path (paths can
+    hold secrets), and its id."""
+    fields = {"method": request.method, "path": request.scope.get("path_template")}
+    return {"fields": {**fields, "request_id": request_id_of(request.scope)}}
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     cause = exc.__cause__ or exc.__context__ if isinstance(exc, HTTPException) else exc
     if cause is not None and is_unreachable(cause):
-        log.warning(
-            "database unreachable during %s %s: %r", request.method, request.url.path, cause
-        )
+        log.warning("database unreachable: %s", type(cause).__name__, extra=_where(request))
         return _unavailable("The database is unavailable; please retry shortly.")
     if cause is not None and is_transient(cause):
         return _unavailable("The database is busy; please retry in a moment.")
-    log.error("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+    log.error("unhandled error", exc_info=exc, extra=_where(request))
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
 
 
