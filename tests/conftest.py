@@ -42,6 +42,11 @@ if _SERVER_URL:
 else:
     os.environ["RENDEZVOUS_DATABASE_URL"] = f"sqlite:///{_TMP}/test.sqlite"
 os.environ.setdefault("RENDEZVOUS_PUBLIC_URL", "http://rendezvous.test")
+# Tests make bursts of requests from one address; tests/api/test_rate_limits.py turns the
+# limits on for the servers it starts.
+os.environ["RENDEZVOUS_RATE_LIMIT_WRITES"] = "0"
+os.environ["RENDEZVOUS_RATE_LIMIT_GEOCODING"] = "0"
+os.environ.pop("RENDEZVOUS_REDIS_URL", None)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

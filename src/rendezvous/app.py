@@ -29,6 +29,12 @@ from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.core.rate_limits import (
+    STORE,
+    rate_limit_middleware,
+    rate_limit_store,
+    rate_limit_store_lifespan,
+)
 from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
@@ -53,7 +59,7 @@ async def database(app: Litestar) -> AsyncIterator[None]:
 
 
 def create_app() -> Litestar:
-    get_settings()  # fail at start, not at the first request, on bad configuration
+    settings = get_settings()  # fail at start, not at the first request, on bad configuration
     app = Litestar(
         route_handlers=[
             HealthController,
@@ -69,7 +75,8 @@ def create_app() -> Litestar:
             FeedLinkController,
             FeedController,
         ],
-        lifespan=[database, geocoding, calendars],
+        lifespan=[database, geocoding, calendars, rate_limit_store_lifespan],
+        stores={STORE: rate_limit_store(settings)},
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),
             "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
@@ -77,7 +84,9 @@ def create_app() -> Litestar:
             "rendered_feeds": Provide(provide_rendered_feeds, sync_to_thread=False),
         },
         middleware=[
-            DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"])
+            # limits first: they must turn away floods before any token is looked up
+            *rate_limit_middleware(settings),
+            DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_json_body,

@@ -75,6 +75,11 @@ class Settings:
     nominatim_url: str
     # Signs calendar-feed secrets; None: a key made once and kept in the database.
     secret_key: str | None = None
+    # Requests per minute per token (or client address); 0 turns a limit off.
+    rate_limit_writes: int = 120
+    rate_limit_geocoding: int = 30
+    # Where rate-limit counts are shared between workers; None: in each worker's memory.
+    redis_url: str | None = None
 
 
 def _geocoder() -> tuple[str, str]:
@@ -110,6 +115,11 @@ def load_settings() -> Settings:
         raise ConfigurationError(
             f"RENDEZVOUS_SECRET_KEY must be at least {MIN_SECRET_KEY_LENGTH} characters long"
         )
+    redis_url = os.environ.get("RENDEZVOUS_REDIS_URL", "").strip() or None
+    if redis_url is not None and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(
+            f"RENDEZVOUS_REDIS_URL must be a redis://, rediss:// or unix:// URL, not {redis_url!r}"
+        )
     return Settings(
         database=parse_database_url(
             os.environ.get("RENDEZVOUS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -121,6 +131,9 @@ def load_settings() -> Settings:
         geocoder=geocoder,
         nominatim_url=nominatim_url,
         secret_key=secret_key,
+        rate_limit_writes=_int("RENDEZVOUS_RATE_LIMIT_WRITES", 120, 0, 1_000_000),
+        rate_limit_geocoding=_int("RENDEZVOUS_RATE_LIMIT_GEOCODING", 30, 0, 1_000_000),
+        redis_url=redis_url,
     )
 
 

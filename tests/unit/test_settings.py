@@ -55,6 +55,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "RENDEZVOUS_GEOCODER",
         "RENDEZVOUS_NOMINATIM_URL",
         "RENDEZVOUS_SECRET_KEY",
+        "RENDEZVOUS_REDIS_URL",
+        "RENDEZVOUS_RATE_LIMIT_WRITES",
+        "RENDEZVOUS_RATE_LIMIT_GEOCODING",
     ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
@@ -65,6 +68,8 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.geocoder == "offline"
     assert settings.nominatim_url == "https://nominatim.openstreetmap.org"
     assert settings.secret_key is None
+    assert (settings.rate_limit_writes, settings.rate_limit_geocoding) == (120, 30)
+    assert settings.redis_url is None
 
 
 @pytest.mark.parametrize(
@@ -79,6 +84,10 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RENDEZVOUS_NOMINATIM_URL", "127.0.0.1:8088"),
         ("RENDEZVOUS_NOMINATIM_URL", "http://127.0.0.1:8088/?q=x"),
         ("RENDEZVOUS_SECRET_KEY", "too short to sign anything"),
+        ("RENDEZVOUS_REDIS_URL", "127.0.0.1:6379"),
+        ("RENDEZVOUS_REDIS_URL", "http://127.0.0.1:6379"),
+        ("RENDEZVOUS_RATE_LIMIT_WRITES", "-1"),
+        ("RENDEZVOUS_RATE_LIMIT_GEOCODING", "lots"),
     ],
 )
 def test_bad_values_name_their_variable(
@@ -107,3 +116,12 @@ def test_a_long_enough_secret_key_is_taken(monkeypatch: pytest.MonkeyPatch) -> N
     assert load_settings().secret_key == "k" * 32
     monkeypatch.setenv("RENDEZVOUS_SECRET_KEY", "")  # as docker-compose passes it when unset
     assert load_settings().secret_key is None
+
+
+def test_rate_limits_and_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDEZVOUS_RATE_LIMIT_WRITES", "0")
+    monkeypatch.setenv("RENDEZVOUS_RATE_LIMIT_GEOCODING", "7")
+    monkeypatch.setenv("RENDEZVOUS_REDIS_URL", "redis://cache:6379/2")
+    settings = load_settings()
+    assert (settings.rate_limit_writes, settings.rate_limit_geocoding) == (0, 7)
+    assert settings.redis_url == "redis://cache:6379/2"

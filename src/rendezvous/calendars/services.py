@@ -293,8 +293,7 @@ def _fingerprint(name: str, day: date, groups: Sequence[dict[str, Any]]) -> str:
     group's creation time tells apart a group from a later one that reuses its id."""
     parts = [__version__, get_settings().public_url, name, day.isoformat()]
     parts += [
-        f"{g['group_id']} {g['group_created_at']} {g['revision']} {g['group_name']}"
-        for g in groups
+        f"{g['group_id']} {g['group_created_at']} {g['revision']} {g['group_name']}" for g in groups
     ]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 

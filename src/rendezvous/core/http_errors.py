@@ -6,7 +6,11 @@ import logging
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.status_codes import (
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 from litestar.types import ExceptionHandlersMap
 
 from rendezvous.core.db import is_transient, is_unreachable
@@ -79,6 +83,14 @@ def handle_validation_error(request: Request, exc: ValidationException) -> Respo
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
         return handle_unexpected(request, exc)
+    if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        # Litestar's rate limiter says when the window resets; clients read Retry-After.
+        headers = dict(exc.headers or {})
+        wait = max(1, int(headers.get("RateLimit-Reset", "60")))
+        headers["Retry-After"] = str(wait)
+        limit = headers.get("RateLimit-Limit", "a few")
+        detail = f"Too many requests: at most {limit} a minute; retry in {wait} s"
+        return _error(exc.status_code, detail, headers)
     # JSON whatever the handler's own media type (Litestar would answer a 401 from a
     # calendar endpoint as text/calendar).
     return _error(exc.status_code, exc.detail, exc.headers, exc.extra)

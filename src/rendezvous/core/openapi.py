@@ -18,6 +18,10 @@ _MEANING = {
     413: "Request body larger than 1 MB",
     415: "The body is not of the media type this endpoint reads",
     422: "Well-formed but impossible",
+    429: (
+        "Too many writes or geocoding lookups from this token (or address) this minute; "
+        "retry after the Retry-After delay"
+    ),
     503: (
         "The database or the geocoding service is unavailable or busy; "
         "retry after the Retry-After delay"
@@ -32,8 +36,8 @@ class ErrorBody(ResponseBody):
 
 
 def errors(*codes: int) -> dict[int, ResponseSpec]:
-    """The error responses to declare for a handler; 503 applies to every one."""
+    """The error responses to declare for a handler; 429 and 503 apply to every one."""
     return {
         code: ResponseSpec(data_container=ErrorBody, description=_MEANING[code])
-        for code in sorted({*codes, 503})
+        for code in sorted({*codes, 429, 503})
     }

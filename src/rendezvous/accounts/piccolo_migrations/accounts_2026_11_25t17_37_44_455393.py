@@ -25,9 +25,7 @@ DESCRIPTION = "True"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="accounts", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="accounts", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ServerSecret",
@@ -36,9 +34,7 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="FeedToken", tablename="feed_token", schema=None, columns=None
-    )
+    manager.add_table(class_name="FeedToken", tablename="feed_token", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="ServerSecret",

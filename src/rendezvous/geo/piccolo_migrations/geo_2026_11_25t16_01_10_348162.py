@@ -9,9 +9,7 @@ DESCRIPTION = "cache of geocoding results"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="geo", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="geo", description=DESCRIPTION)
 
     manager.add_table(
         class_name="GeocodeCache",
