@@ -41,7 +41,13 @@ def ensure_wrk() -> str:
 
 def rendezvous_server(database_url: str, workers: int, cwd: Path) -> AbstractContextManager[str]:
     argv = [sys.executable, "-m", "rendezvous", "serve", "--port", "{port}"]
-    env = {"RENDEZVOUS_DATABASE_URL": database_url, "RENDEZVOUS_LOG_LEVEL": "warning"}
+    env = {
+        "RENDEZVOUS_DATABASE_URL": database_url,
+        "RENDEZVOUS_LOG_LEVEL": "warning",
+        # the benchmarks measure throughput, which the per-token limits would cap
+        "RENDEZVOUS_RATE_LIMIT_WRITES": "0",
+        "RENDEZVOUS_RATE_LIMIT_GEOCODING": "0",
+    }
     return running([*argv, "--workers", str(workers)], cwd, env)
 
 
