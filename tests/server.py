@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 
 
@@ -103,3 +107,26 @@ def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractCont
         str(workers),
     ]
     return running(argv, cwd, env)
+
+
+@contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database on the engine under test, dropped afterwards."""
+    url = os.environ["RENDEZVOUS_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/fresh.sqlite"
+        return
+    name = f"rendezvous_fresh_{uuid.uuid4().hex[:10]}"
+
+    async def admin(sql: str) -> None:
+        connection = await asyncpg.connect(url)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import re
 import subprocess
 import sys
-import uuid
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import asyncpg
 import httpx
 import pytest
 
 import rendezvous as rendezvous_package
-from tests.server import rendezvous, serving
+from tests.server import fresh_database, rendezvous, serving
 
 pytestmark = pytest.mark.slow
 
@@ -47,37 +43,8 @@ def test_bad_configuration_is_reported_clearly(tmp_path: Path) -> None:
     assert result.returncode == 2 and "RENDEZVOUS_PUBLIC_URL" in result.stderr
 
 
-def _fresh_database_url(tmp_path: Path) -> tuple[str, str | None]:
-    """A URL for an empty database on the engine under test (and the PG db to drop)."""
-    url = os.environ["RENDEZVOUS_DATABASE_URL"]
-    if url.startswith("sqlite"):
-        return f"sqlite:///{tmp_path}/fresh.sqlite", None
-    name = f"rendezvous_fresh_{uuid.uuid4().hex[:10]}"
-
-    async def create() -> None:
-        connection = await asyncpg.connect(url)
-        await connection.execute(f'CREATE DATABASE "{name}"')
-        await connection.close()
-
-    asyncio.run(create())
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}")), name
-
-
-def _drop(name: str | None) -> None:
-    if name is None:
-        return
-
-    async def drop() -> None:
-        connection = await asyncpg.connect(os.environ["RENDEZVOUS_DATABASE_URL"])
-        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await connection.close()
-
-    asyncio.run(drop())
-
-
 def test_several_processes_migrating_at_once_do_not_race(tmp_path: Path) -> None:
-    url, name = _fresh_database_url(tmp_path)
-    try:
+    with fresh_database(tmp_path) as url:
         env = {**os.environ, "RENDEZVOUS_DATABASE_URL": url}
         processes = [
             subprocess.Popen(
@@ -101,8 +68,6 @@ def test_several_processes_migrating_at_once_do_not_race(tmp_path: Path) -> None
             headers = {"Authorization": f"Bearer {signup.json()['token']}"}
             for _ in range(10):  # spread over both workers
                 assert httpx.get(f"{base}/me", headers=headers, timeout=10).status_code == 200
-    finally:
-        _drop(name)
 
 
 def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
