@@ -55,11 +55,13 @@ def rendezvous(
 
 
 @contextmanager
-def running(
+def started(
     argv: list[str], cwd: Path, env: Env | None = None, ready: str = "/health"
-) -> Iterator[str]:
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A server process on a free port (`{port}` in argv) until the block ends; yields its
-    base URL once GET `ready` answers 200. SIGTERM at the end, as a supervisor would."""
+    base URL, once GET `ready` answers 200, and the process. SIGTERM at the end, as a
+    supervisor would."""
+
     port = free_port()
     log = (cwd / f"server-{port}.log").open("w")
     process = subprocess.Popen(
@@ -83,7 +85,7 @@ def running(
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not become ready:\n{Path(log.name).read_text()}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.send_signal(signal.SIGTERM)
         try:
@@ -94,9 +96,18 @@ def running(
         log.close()
 
 
-def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractContextManager[str]:
-    """`rendezvous serve` on a free port until the block ends; yields its base URL."""
-    argv = [
+@contextmanager
+def running(
+    argv: list[str], cwd: Path, env: Env | None = None, ready: str = "/health"
+) -> Iterator[str]:
+    """Like `started`, yielding only the base URL."""
+    with started(argv, cwd, env, ready) as (base, _):
+        yield base
+
+
+def serve_argv(workers: int = 1) -> list[str]:
+    """`rendezvous serve` on the port `started` picks."""
+    return [
         sys.executable,
         "-m",
         "rendezvous",
@@ -106,7 +117,11 @@ def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractCont
         "--workers",
         str(workers),
     ]
-    return running(argv, cwd, env)
+
+
+def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractContextManager[str]:
+    """`rendezvous serve` on a free port until the block ends; yields its base URL."""
+    return running(serve_argv(workers), cwd, env)
 
 
 @contextmanager
