@@ -1,0 +1,49 @@
+"""The whole benchmark suite in one command: every benchmark against `rendezvous serve`
+on SQLite and PostgreSQL, each beside a bare Litestar endpoint measured in the same run.
+
+    python bench/all.py [--pg-server postgresql://...] [--seconds 10]
+
+Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}; 1 and 2 workers),
+rsvp.py (RSVP writes; 1 and 2 workers), venues.py (venue suggestions), feeds.py (calendar
+feeds; cold, warm, 304), then the pure-code ones (meeting_point.py, gazetteer.py). Each
+prints its own table of req/s, p50, p99 and the ratio to the bare endpoint. Takes about
+20 minutes on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py"]  # take --seconds and --pg-server
+PURE = ["meeting_point.py", "gazetteer.py"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--pg-server", default=None, help="as each benchmark's --pg-server")
+    args = parser.parse_args()
+    options = ["--seconds", str(args.seconds)]
+    if args.pg_server:
+        options += ["--pg-server", args.pg_server]
+    failed = []
+    for script, extra in [*((s, options) for s in SERVED), *((s, []) for s in PURE)]:
+        print(f"\n===== {script} =====", flush=True)
+        started = time.monotonic()
+        status = subprocess.run([sys.executable, str(HERE / script), *extra], check=False)
+        print(f"===== {script}: {time.monotonic() - started:.0f} s =====", flush=True)
+        if status.returncode != 0:
+            failed.append(script)
+    if failed:
+        sys.exit(f"failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
