@@ -75,22 +75,23 @@ async def feed_of_user(user_id: int) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-async def add_feed(user_id: int, nonce: str, token_hash: str, now: datetime) -> None:
-    """Give the user a feed secret unless a concurrent request just did."""
-    await FeedToken.raw(
-        'INSERT INTO feed_token ("user", nonce, token_hash, fingerprint, changed_at) '
-        'VALUES ({}, {}, {}, NULL, {}) ON CONFLICT ("user") DO NOTHING',
-        user_id,
-        nonce,
-        token_hash,
-        now,
-    )
+_INSERT_FEED_ROW = (
+    'INSERT INTO feed_token ("user", nonce, token_hash, fingerprint, changed_at) '
+    'VALUES ({}, {}, {}, NULL, {}) ON CONFLICT ("user") '
+)
+_SAVE_FEED_ROW = {
+    False: _INSERT_FEED_ROW + "DO NOTHING",
+    True: _INSERT_FEED_ROW
+    + "DO UPDATE SET nonce = excluded.nonce, token_hash = excluded.token_hash",
+}
 
 
-async def set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
-    await FeedToken.update({FeedToken.nonce: nonce, FeedToken.token_hash: token_hash}).where(
-        FeedToken.id == feed_id
-    )
+async def save_feed_secret(
+    user_id: int, nonce: str, token_hash: str, now: datetime, replace: bool
+) -> None:
+    """Store the user's feed secret. Without `replace`, a secret the user already has
+    (perhaps from a concurrent request) stays."""
+    await FeedToken.raw(_SAVE_FEED_ROW[replace], user_id, nonce, token_hash, now)
 
 
 # A feed's owner and, one row each, the groups whose events it shows: their names and

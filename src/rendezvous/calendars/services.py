@@ -218,37 +218,27 @@ async def feed_links(user_id: int, signer: FeedSigner) -> FeedLinks:
     feed = await queries.feed_of_user(user_id)
     if feed is None:
         nonce = secrets.token_urlsafe(24)
-        await _add_feed(user_id, nonce, hash_secret(await signer.secret(nonce)))
-        feed = await queries.feed_of_user(user_id)
+        await _save_feed_secret(user_id, nonce, await signer.secret(nonce), replace=False)
+        feed = await queries.feed_of_user(user_id)  # ours, or a concurrent request's
         assert feed is not None
     token = await signer.secret(feed["nonce"])
     if hash_secret(token) != feed["token_hash"]:
         # The signing key changed: the old address is dead; this one works from now on.
-        await _set_feed_secret(feed["id"], feed["nonce"], hash_secret(token))
+        await _save_feed_secret(user_id, feed["nonce"], token, replace=True)
     return _links(token)
-
-
-@transactional
-async def _add_feed(user_id: int, nonce: str, token_hash: str) -> None:
-    await queries.add_feed(user_id, nonce, token_hash, datetime.now(UTC))
-
-
-@transactional
-async def _set_feed_secret(feed_id: int, nonce: str, token_hash: str) -> None:
-    await queries.set_feed_secret(feed_id, nonce, token_hash)
 
 
 async def rotate_feed(user_id: int, signer: FeedSigner) -> FeedLinks:
     """A new feed address; the old one answers 404 from now on."""
     nonce = secrets.token_urlsafe(24)
     token = await signer.secret(nonce)
-    feed = await queries.feed_of_user(user_id)
-    if feed is None:
-        await _add_feed(user_id, nonce, hash_secret(token))
-        feed = await queries.feed_of_user(user_id)
-        assert feed is not None
-    await _set_feed_secret(feed["id"], nonce, hash_secret(token))
+    await _save_feed_secret(user_id, nonce, token, replace=True)
     return _links(token)
+
+
+@transactional
+async def _save_feed_secret(user_id: int, nonce: str, token: str, replace: bool) -> None:
+    await queries.save_feed_secret(user_id, nonce, hash_secret(token), datetime.now(UTC), replace)
 
 
 # --- feeds -----------------------------------------------------------------------------
