@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR.parent))  # the repository root: reuse the tests' server runner
 
-from tests.server import running  # noqa: E402
+from tests.server import running, throwaway_postgres  # noqa: E402
 
 DEFAULT_PG_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -66,22 +65,18 @@ def database(engine: str, pg_server: str, workdir: Path) -> Iterator[str]:
     if engine == "sqlite":
         yield f"sqlite:///{workdir}/bench-{uuid.uuid4().hex[:8]}.sqlite"
         return
-    import asyncpg
+    with throwaway_postgres(pg_server, "rendezvous_bench") as url:
+        yield url
 
-    name = f"rendezvous_bench_{uuid.uuid4().hex[:10]}"
 
-    async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(pg_server)
-        try:
-            await connection.execute(sql)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield urlunsplit(urlsplit(pg_server)._replace(path=f"/{name}"))
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+def engines(names: str, pg_server: str) -> Iterator[str]:
+    """The engines named (comma-separated) that can run here: PostgreSQL only if its
+    server answers."""
+    for engine in names.split(","):
+        if engine == "postgres" and not postgres_reachable(pg_server):
+            print(f"PostgreSQL not reachable at {pg_server}: skipped", file=sys.stderr)
+            continue
+        yield engine
 
 
 def postgres_reachable(pg_server: str) -> bool:

@@ -41,8 +41,8 @@ from common import (
     Result,
     bare_server,
     database,
+    engines,
     lua_script,
-    postgres_reachable,
     rendezvous_server,
     seed_group,
     workdir,
@@ -261,10 +261,7 @@ def main() -> None:
     work = workdir()
     done: list[tuple[Report, Seeded]] = []
     seeding: dict[str, float] = {}
-    for engine in args.engines.split(","):
-        if engine == "postgres" and not postgres_reachable(args.pg_server):
-            print(f"PostgreSQL not reachable at {args.pg_server}: skipped", file=sys.stderr)
-            continue
+    for engine in engines(args.engines, args.pg_server):
         counts = args.pg_workers if engine == "postgres" else args.workers
         with database(engine, args.pg_server, work) as url:
             seeded: Seeded | None = None

@@ -28,8 +28,8 @@ from common import (
     Result,
     bare_server,
     database,
+    engines,
     lua_script,
-    postgres_reachable,
     print_table,
     rendezvous_server,
     seed_group,
@@ -87,10 +87,7 @@ def main() -> None:
 
     work = workdir()
     rows: list[tuple[str, Result, Result]] = []
-    for engine in args.engines.split(","):
-        if engine == "postgres" and not postgres_reachable(args.pg_server):
-            print(f"PostgreSQL not reachable at {args.pg_server}: skipped", file=sys.stderr)
-            continue
+    for engine in engines(args.engines, args.pg_server):
         for workers in (int(w) for w in args.workers.split(",")):
             setting = f"{engine}, {workers} worker(s)"
             with bare_server(workers, work) as bare_base:

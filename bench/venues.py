@@ -27,8 +27,8 @@ from common import (
     Result,
     bare_server,
     database,
+    engines,
     lua_script,
-    postgres_reachable,
     rendezvous_server,
     seed_group,
     workdir,
@@ -74,10 +74,7 @@ def main() -> None:
         bare = wrk("bare GET /bare", bare_base + "/bare", None, args.connections, args.seconds)
     table: list[tuple[str, Result, Result]] = []
     verdicts: list[str] = []
-    for engine in args.engines.split(","):
-        if engine == "postgres" and not postgres_reachable(args.pg_server):
-            print(f"PostgreSQL not reachable at {args.pg_server}: skipped", file=sys.stderr)
-            continue
+    for engine in engines(args.engines, args.pg_server):
         with (
             database(engine, args.pg_server, work) as url,
             rendezvous_server(url, 1, work) as base,

@@ -125,16 +125,13 @@ def serving(cwd: Path, workers: int = 1, env: Env | None = None) -> AbstractCont
 
 
 @contextmanager
-def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty database on the engine under test, dropped afterwards."""
-    url = os.environ["RENDEZVOUS_DATABASE_URL"]
-    if url.startswith("sqlite"):
-        yield f"sqlite:///{tmp_path}/fresh.sqlite"
-        return
-    name = f"rendezvous_fresh_{uuid.uuid4().hex[:10]}"
+def throwaway_postgres(server_url: str, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database on the PostgreSQL server at `server_url`,
+    dropped when the block ends."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
 
     async def admin(sql: str) -> None:
-        connection = await asyncpg.connect(url)
+        connection = await asyncpg.connect(server_url)
         try:
             await connection.execute(sql)
         finally:
@@ -142,6 +139,17 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
 
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     try:
-        yield urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
+        yield urlunsplit(urlsplit(server_url)._replace(path=f"/{name}"))
     finally:
         asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database on the engine under test, dropped afterwards."""
+    url = os.environ["RENDEZVOUS_DATABASE_URL"]
+    if url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path}/fresh.sqlite"
+        return
+    with throwaway_postgres(url, "rendezvous_fresh") as fresh:
+        yield fresh

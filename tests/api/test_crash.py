@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,7 @@ import httpx
 import pytest
 
 from tests.helpers import SATURDAYS
-from tests.server import fresh_database, serve_argv, started
+from tests.server import Env, fresh_database, serve_argv, started
 
 pytestmark = pytest.mark.slow
 
@@ -67,6 +69,22 @@ async def _burst(
     return acknowledged
 
 
+@contextmanager
+def restarted(tmp_path: Path, env: Env) -> Iterator[httpx.Client]:
+    """A client on a new server process over the same database."""
+    with (
+        started(serve_argv(), tmp_path, env) as (base, _),
+        httpx.Client(base_url=base, timeout=30) as client,
+    ):
+        yield client
+
+
+def answers(client: httpx.Client, event_id: int, owner: dict[str, str]) -> list[dict[str, Any]]:
+    response = client.get(f"/events/{event_id}/rsvps", params={"limit": 200}, headers=owner)
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
 def test_acknowledged_rsvps_survive_a_sigkill(tmp_path: Path) -> None:
     with fresh_database(tmp_path) as url:
         env = {"RENDEZVOUS_DATABASE_URL": url}
@@ -84,13 +102,8 @@ def test_acknowledged_rsvps_survive_a_sigkill(tmp_path: Path) -> None:
         # the kill cut the burst short: some answers were never acknowledged
         assert KILL_AFTER <= len(acknowledged) < MEMBERS
 
-        with (
-            started(serve_argv(), tmp_path, env) as (base, _),
-            httpx.Client(base_url=base, timeout=30) as client,
-        ):
-            listed = client.get(
-                f"/events/{event_id}/rsvps", params={"limit": 200}, headers=owner
-            ).json()["items"]
+        with restarted(tmp_path, env) as client:
+            listed = answers(client, event_id, owner)
             me = {
                 headers: client.get("/me", headers={"Authorization": headers}).json()["id"]
                 for headers in acknowledged

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.api.test_crash import MEMBERS, _seed
+from tests.api.test_crash import MEMBERS, _seed, answers, restarted
 from tests.server import fresh_database, serve_argv, started
 
 pytestmark = pytest.mark.slow
@@ -51,13 +51,8 @@ def test_sigterm_drains_requests_in_flight(tmp_path: Path) -> None:
         log = next(tmp_path.glob("server-*.log")).read_text()
         assert "Application shutdown complete" in log  # the lifespan closed the pool
 
-        with (
-            started(serve_argv(), tmp_path, env) as (base, _),
-            httpx.Client(base_url=base, timeout=30) as client,
-        ):
-            listed = client.get(
-                f"/events/{event_id}/rsvps", params={"limit": 200}, headers=owner
-            ).json()["items"]
+        with restarted(tmp_path, env) as client:
+            listed = answers(client, event_id, owner)
     answered = {user_id for user_id, outcome in outcomes.items() if outcome == "200"}
     # Whatever the server took in, it finished and answered: nothing stored went
     # unanswered. What came after the listener closed was refused, and stored nothing.
