@@ -10,7 +10,7 @@ import msgspec
 from rendezvous.accounts.schemas import NewToken, SignUp, Token, User, UserCreate, UserUpdate
 from rendezvous.accounts.tables import ApiToken
 from rendezvous.accounts.tables import User as UserRow
-from rendezvous.core.db import transactional
+from rendezvous.core.db import fetch, transactional
 from rendezvous.core.errors import Conflict, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -90,7 +90,7 @@ _AUTHENTICATE = (
 
 async def authenticate(token: str) -> Authenticated | None:
     """Resolve a bearer token to its user in one query; None if unknown or revoked."""
-    rows = await ApiToken.raw(_AUTHENTICATE, hash_secret(token))
+    rows = await fetch(_AUTHENTICATE, hash_secret(token))
     if not rows:
         return None
     row = rows[0]

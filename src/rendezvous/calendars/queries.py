@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from rendezvous.accounts.tables import FeedToken, ServerSecret
-from rendezvous.events.tables import Event as EventRow
+from rendezvous.accounts.tables import FeedToken
+from rendezvous.core.db import fetch
 
 _MEMBERS = (
     "SELECT u.id, u.name, u.email, r.status, r.waitlisted, r.guests, r.note "
@@ -18,22 +18,22 @@ _MEMBERS = (
 
 async def invitees(event_id: int, group_id: int) -> list[dict[str, Any]]:
     """Every member of the group with their answer to the event (status null if none)."""
-    rows: list[dict[str, Any]] = await EventRow.raw(_MEMBERS, event_id, group_id)
+    rows: list[dict[str, Any]] = await fetch(_MEMBERS, event_id, group_id)
     return rows
 
 
 async def person(user_id: int) -> dict[str, Any] | None:
-    rows = await EventRow.raw("SELECT id, name, email FROM app_user WHERE id = {}", user_id)
+    rows = await fetch("SELECT id, name, email FROM app_user WHERE id = {}", user_id)
     return rows[0] if rows else None
 
 
 async def group_name(group_id: int) -> str:
-    rows = await EventRow.raw("SELECT name FROM friend_group WHERE id = {}", group_id)
+    rows = await fetch("SELECT name FROM friend_group WHERE id = {}", group_id)
     return str(rows[0]["name"]) if rows else ""
 
 
 async def answer_of(event_id: int, user_id: int) -> dict[str, Any] | None:
-    rows = await EventRow.raw(
+    rows = await fetch(
         'SELECT guests, note FROM rsvp WHERE event = {} AND "user" = {}', event_id, user_id
     )
     return rows[0] if rows else None
@@ -59,7 +59,7 @@ _FEED_EVENTS = (
 async def feed_events(
     user_id: int, cancelled_since: datetime, since: datetime, until: datetime, limit: int
 ) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await EventRow.raw(
+    rows: list[dict[str, Any]] = await fetch(
         _FEED_EVENTS, user_id, cancelled_since, since, until, limit
     )
     return rows
@@ -69,9 +69,7 @@ async def feed_events(
 
 
 async def feed_of_user(user_id: int) -> dict[str, Any] | None:
-    rows = await FeedToken.raw(
-        'SELECT id, nonce, token_hash FROM feed_token WHERE "user" = {}', user_id
-    )
+    rows = await fetch('SELECT id, nonce, token_hash FROM feed_token WHERE "user" = {}', user_id)
     return rows[0] if rows else None
 
 
@@ -91,7 +89,7 @@ async def save_feed_secret(
 ) -> None:
     """Store the user's feed secret. Without `replace`, a secret the user already has
     (perhaps from a concurrent request) stays."""
-    await FeedToken.raw(_SAVE_FEED_ROW[replace], user_id, nonce, token_hash, now)
+    await fetch(_SAVE_FEED_ROW[replace], user_id, nonce, token_hash, now)
 
 
 # A feed's owner and, one row each, the groups whose events it shows: their names and
@@ -111,7 +109,7 @@ _FEED_BY_HASH = (
 async def feed_by_token(token_hash: str) -> list[dict[str, Any]]:
     """The feed's owner and groups (one row per group; one row with null groups if the
     owner is in none); no rows for an unknown secret."""
-    rows: list[dict[str, Any]] = await FeedToken.raw(_FEED_BY_HASH, token_hash)
+    rows: list[dict[str, Any]] = await fetch(_FEED_BY_HASH, token_hash)
     return rows
 
 
@@ -124,10 +122,10 @@ async def mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> No
 async def server_secret(name: str, fresh_value: str) -> str:
     """The installation's secret called `name`, made from `fresh_value` the first time
     (whichever process gets there first wins; the others read its value)."""
-    await ServerSecret.raw(
+    await fetch(
         "INSERT INTO server_secret (name, value) VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
         name,
         fresh_value,
     )
-    rows = await ServerSecret.raw("SELECT value FROM server_secret WHERE name = {}", name)
+    rows = await fetch("SELECT value FROM server_secret WHERE name = {}", name)
     return str(rows[0]["value"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
@@ -13,7 +13,11 @@ from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
 from rendezvous.events import rsvps, services
-from rendezvous.events.guards import requires_event_member, requires_event_organiser
+from rendezvous.events.guards import (
+    provide_access,
+    requires_event_member,
+    requires_event_organiser,
+)
 from rendezvous.events.schemas import (
     Confirm,
     Event,
@@ -26,6 +30,7 @@ from rendezvous.events.schemas import (
     Status,
     Votes,
 )
+from rendezvous.events.services import Access
 from rendezvous.geo.geocoder import CachedGeocoder
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
@@ -74,6 +79,7 @@ class GroupEventController(Controller):
 class EventController(Controller):
     path = "/events/{event_id:int}"
     tags = ["events"]
+    dependencies = {"event_access": Provide(provide_access, sync_to_thread=False)}
 
     @get(
         "/",
@@ -81,9 +87,9 @@ class EventController(Controller):
         guards=[requires_event_member],
         responses=errors(400, 401, 404),
     )
-    async def get_event(self, event_id: EventId) -> Event:
+    async def get_event(self, event_id: EventId, event_access: NamedDependency[Access]) -> Event:
         """An event with its time options, vote counts and RSVP counts."""
-        return await services.get_event(event_id)
+        return await services.get_event(event_access)
 
     @patch(
         "/",

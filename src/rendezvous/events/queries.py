@@ -7,16 +7,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from piccolo.columns.combination import Combinable
-from piccolo.query.functions.aggregate import Count, Sum
 
-from rendezvous.core.db import for_update
+from rendezvous.core.db import fetch, for_update
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
 from rendezvous.events.tables import Event as EventRow
 from rendezvous.events.tables import Rsvp as RsvpRow
-from rendezvous.events.tables import TimeOption as OptionRow
-from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import Ballot, Option, tally
 
 # RSVP rows by user id: status, guests, waitlisted, queue_seq
@@ -43,38 +40,35 @@ EVENT_COLUMNS = (
     EventRow.updated_at,
 )
 
-
-async def event_access(event_id: int, user_id: int) -> dict[str, Any] | None:
-    """The event's group and proposer with the user's role there, in one query; None when
-    there is no such event or the user is not in its group."""
-    rows = await EventRow.raw(
-        'SELECT e."group", e.created_by, m.role FROM event e '
-        'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}',
-        user_id,
-        event_id,
-    )
-    return rows[0] if rows else None
-
-
-# The hot single-event reads are written out: Piccolo takes longer to build a query
-# over foreign keys than the database takes to answer it.
-_SELECT_EVENT = "SELECT {} FROM event WHERE id = {{}}".format(  # noqa: S608 - column names
-    ", ".join(f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+# The event reads are written out: Piccolo takes longer to build a query over foreign
+# keys than the database takes to answer it.
+_COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+_SELECT_EVENT = f"SELECT {_COLUMNS} FROM event e WHERE e.id = {{}}"  # noqa: S608 - column names
+# The event with the caller's role in its group; nothing when they are not in it.
+_EVENT_FOR_MEMBER = (
+    f"SELECT {_COLUMNS}, m.role AS caller_role FROM event e "  # noqa: S608 - column names
+    'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}'
 )
 
 
+async def event_for_member(event_id: int, user_id: int) -> dict[str, Any] | None:
+    """The event and the user's role in its group (`caller_role`), in one query; None
+    when there is no such event or the user is not in its group."""
+    rows = await fetch(_EVENT_FOR_MEMBER, user_id, event_id)
+    return rows[0] if rows else None
+
+
 async def get_event_row(event_id: int) -> dict[str, Any] | None:
-    rows = await EventRow.raw(_SELECT_EVENT, event_id)
+    rows = await fetch(_SELECT_EVENT, event_id)
     return rows[0] if rows else None
 
 
 async def lock_event(event_id: int) -> dict[str, Any]:
     """The event row, locked until the surrounding write transaction ends."""
-    rows = await EventRow.raw(for_update(_SELECT_EVENT), event_id)
+    rows = await fetch(for_update(_SELECT_EVENT), event_id)
     if not rows:
         raise NotFound("Event not found")
-    row: dict[str, Any] = rows[0]
-    return row
+    return rows[0]
 
 
 async def list_event_rows(
@@ -94,16 +88,18 @@ async def list_event_rows(
     return rows, await EventRow.count().where(where)
 
 
+def _in(count: int) -> str:
+    return ", ".join(["{}"] * count)
+
+
 async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Time options of these events (id, event, starts_at, ends_at), each event's in the
     order its proposer listed them."""
-    rows: list[dict[str, Any]] = await (
-        OptionRow.select(OptionRow.id, OptionRow.event, OptionRow.starts_at, OptionRow.ends_at)
-        .where(OptionRow.event.is_in(list(event_ids)))
-        .order_by(OptionRow.event)
-        .order_by(OptionRow.position)
+    return await fetch(
+        "SELECT id, event, starts_at, ends_at FROM time_option "  # noqa: S608 - placeholders
+        f"WHERE event IN ({_in(len(event_ids))}) ORDER BY event, position",
+        *event_ids,
     )
-    return rows
 
 
 def as_options(rows: Sequence[dict[str, Any]]) -> list[Option]:
@@ -113,12 +109,25 @@ def as_options(rows: Sequence[dict[str, Any]]) -> list[Option]:
 
 async def ballots(event_ids: Sequence[int]) -> list[Ballot]:
     """Votes of these events, counted per option and choice by the database."""
-    rows = await (
-        VoteRow.select(VoteRow.option, VoteRow.choice, Count(alias="n"))
-        .where(VoteRow.event.is_in(list(event_ids)))
-        .group_by(VoteRow.option, VoteRow.choice)
+    rows = await fetch(
+        'SELECT "option", choice, COUNT(*) AS n FROM vote '  # noqa: S608 - placeholders
+        f"WHERE event IN ({_in(len(event_ids))}) GROUP BY option, choice",
+        *event_ids,
     )
     return [Ballot(row["option"], row["choice"], row["n"]) for row in rows]
+
+
+async def _options_with_votes(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Each option of these events (in the proposer's order) once per choice it got,
+    with how many (`n`); an option nobody voted on once, with choice null and n 0."""
+    return await fetch(
+        "SELECT o.id, o.event, o.starts_at, o.ends_at, v.choice, COUNT(v.id) AS n "  # noqa: S608
+        'FROM time_option o LEFT JOIN vote v ON v."option" = o.id '
+        f"WHERE o.event IN ({_in(len(event_ids))}) "
+        "GROUP BY o.event, o.position, o.id, o.starts_at, o.ends_at, v.choice "
+        "ORDER BY o.event, o.position",
+        *event_ids,
+    )
 
 
 def _venue(row: dict[str, Any]) -> Venue | None:
@@ -132,20 +141,14 @@ def _venue(row: dict[str, Any]) -> Venue | None:
     )
 
 
-async def _rsvp_counts(event_ids: list[int]) -> dict[int, RsvpCounts]:
+async def _rsvp_counts(event_ids: Sequence[int]) -> dict[int, RsvpCounts]:
     counts: dict[int, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(("yes", "maybe", "no", "waitlisted", "guests"), 0)
     )
-    rows = await (
-        RsvpRow.select(
-            RsvpRow.event,
-            RsvpRow.status,
-            RsvpRow.waitlisted,
-            Count(alias="n"),
-            Sum(RsvpRow.guests, alias="guests"),
-        )
-        .where(RsvpRow.event.is_in(event_ids))
-        .group_by(RsvpRow.event, RsvpRow.status, RsvpRow.waitlisted)
+    rows = await fetch(
+        "SELECT event, status, waitlisted, COUNT(*) AS n, SUM(guests) AS guests "  # noqa: S608
+        f"FROM rsvp WHERE event IN ({_in(len(event_ids))}) GROUP BY event, status, waitlisted",
+        *event_ids,
     )
     for row in rows:
         of_event = counts[row["event"]]
@@ -159,13 +162,17 @@ async def _rsvp_counts(event_ids: list[int]) -> dict[int, RsvpCounts]:
 
 
 async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
-    """Event rows with their options, vote counts and RSVP counts: three more queries
+    """Event rows with their options, vote counts and RSVP counts: two more queries
     however many events there are."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
-    options = await option_rows(ids)
-    votes = tally(as_options(options), await ballots(ids))
+    counted = await _options_with_votes(ids)
+    options = list({row["id"]: row for row in counted}.values())
+    votes = tally(
+        as_options(options),
+        [Ballot(row["id"], row["choice"], row["n"]) for row in counted if row["n"]],
+    )
     time_options: dict[int, list[TimeOption]] = defaultdict(list)
     for option in options:
         counts = votes.of(option["id"])
@@ -203,7 +210,7 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
 
 async def count_calendar_change(group_id: int) -> None:
     """Record that one of the group's events changed (within the change's transaction)."""
-    await EventRow.raw(
+    await fetch(
         'INSERT INTO calendar_revision ("group", revision) VALUES ({}, 1) '
         'ON CONFLICT ("group") DO UPDATE SET revision = calendar_revision.revision + 1',
         group_id,
@@ -223,7 +230,7 @@ async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[dict[str, Any], Rs
 
 async def seating_answers(event_id: int, user_id: int | None) -> RsvpRows:
     """Every yes (seated or waiting), and the user's own answer whatever it is."""
-    rows = await RsvpRow.raw(
+    rows = await fetch(
         'SELECT "user", status, guests, waitlisted, queue_seq FROM rsvp '
         "WHERE event = {} AND (status = 'yes' OR \"user\" = {})",
         event_id,
@@ -243,7 +250,7 @@ _SAVE_ANSWER = (
 
 async def save_answer(event_id: int, user_id: int, answer: dict[str, Any]) -> None:
     """Insert or replace the user's answer: one statement, the same on both engines."""
-    await RsvpRow.raw(
+    await fetch(
         _SAVE_ANSWER,
         event_id,
         user_id,

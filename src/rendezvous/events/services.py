@@ -21,7 +21,7 @@ from rendezvous.events.queries import (
     ballots,
     build_events,
     count_calendar_change,
-    event_access,
+    event_for_member,
     get_event_row,
     list_event_rows,
     lock_event,
@@ -55,17 +55,24 @@ class Access:
     group_id: int
     created_by: int | None
     role: Role
+    row: dict[str, Any]  # the event as the guard read it, before the handler ran
 
 
 async def find_access(event_id: int, user_id: int) -> Access | None:
     """None when the event does not exist or the caller is not in its group."""
-    row = await event_access(event_id, user_id)
+    row = await event_for_member(event_id, user_id)
     if row is None:
         return None
-    return Access(event_id, row["group"], row["created_by"], row["role"])
+    return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
 
 
-async def get_event(event_id: int) -> Event:
+async def get_event(access: Access) -> Event:
+    """The event the guard found, with its options and counts."""
+    return (await build_events([access.row]))[0]
+
+
+async def _reread(event_id: int) -> Event:
+    """The event as a change just left it."""
     row = await get_event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
@@ -141,7 +148,7 @@ async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at
             for position, option in enumerate(data.time_options)
         )
     )
-    return await get_event(event_id)
+    return await _reread(event_id)
 
 
 async def update_event(event_id: int, data: EventUpdate, geocoder: CachedGeocoder) -> Event:
@@ -174,7 +181,7 @@ async def _update_event(event_id: int, data: EventUpdate, venue_at: Point) -> Ev
         await count_calendar_change(event["group"])
     if capacity_changed:
         await reseat(event_id, capacity)
-    return await get_event(event_id)
+    return await _reread(event_id)
 
 
 @transactional
@@ -236,7 +243,7 @@ async def _confirm(event_id: int, data: Confirm, venue_at: Point) -> Event:
         changes.update(_venue_columns(data.venue, venue_at))
     await EventRow.update(changes).where(EventRow.id == event_id)
     await count_calendar_change(event["group"])
-    return await get_event(event_id)
+    return await _reread(event_id)
 
 
 @transactional
@@ -252,4 +259,4 @@ async def cancel(event_id: int) -> Event:
         }
     ).where(EventRow.id == event_id)
     await count_calendar_change(event["group"])
-    return await get_event(event_id)
+    return await _reread(event_id)

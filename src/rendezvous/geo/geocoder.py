@@ -24,12 +24,11 @@ from geopy.geocoders import Nominatim
 from geopy.location import Location
 
 from rendezvous import __version__
-from rendezvous.core.db import transactional
+from rendezvous.core.db import fetch, transactional
 from rendezvous.core.errors import Unavailable, Unprocessable
 from rendezvous.core.locks import KeyedLock
 from rendezvous.geo.gazetteer import Gazetteer, normalise
 from rendezvous.geo.schemas import GeocodeResult
-from rendezvous.geo.tables import GeocodeCache
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +234,7 @@ class CachedGeocoder:
         return results[0]
 
     async def _cached(self, key: str) -> list[GeocodeResult] | None:
-        rows = await GeocodeCache.raw(_CACHED, self.geocoder.source, key)
+        rows = await fetch(_CACHED, self.geocoder.source, key)
         if not rows:
             return None
         results = _RESULTS.decode(rows[0]["results"])
@@ -264,7 +263,7 @@ _STORE = (
 @transactional
 async def _store(source: str, key: str, results: list[GeocodeResult]) -> None:
     encoded = msgspec.json.encode(results).decode()
-    await GeocodeCache.raw(_STORE, source, key, encoded, datetime.now(UTC))
+    await fetch(_STORE, source, key, encoded, datetime.now(UTC))
 
 
 def data_version(payload: bytes) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rendezvous.accounts.tables import User
-from rendezvous.events.tables import Event
+from rendezvous.core.db import fetch
 
 _GROUP_PARTICIPANTS = (
     "SELECT u.id AS user_id, u.latitude, u.longitude FROM membership m "
@@ -23,16 +22,16 @@ _EVENT_VENUE = (
 
 
 async def group_participants(group_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await User.raw(_GROUP_PARTICIPANTS, group_id)
+    rows: list[dict[str, Any]] = await fetch(_GROUP_PARTICIPANTS, group_id)
     return rows
 
 
 async def event_participants(event_id: int, group_id: int) -> list[dict[str, Any]]:
     """Every member of the event's group, with their RSVP status (null if none)."""
-    rows: list[dict[str, Any]] = await User.raw(_EVENT_PARTICIPANTS, event_id, group_id)
+    rows: list[dict[str, Any]] = await fetch(_EVENT_PARTICIPANTS, event_id, group_id)
     return rows
 
 
 async def event_venue(event_id: int) -> dict[str, Any] | None:
-    rows = await Event.raw(_EVENT_VENUE, event_id)
+    rows = await fetch(_EVENT_VENUE, event_id)
     return rows[0] if rows else None

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from rendezvous.core.db import for_update, transactional
+from rendezvous.core.db import fetch, for_update, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -62,31 +62,47 @@ _INVITE_COLUMNS = (
 async def find_role(group_id: int, user_id: int) -> Role | None:
     """The user's role in the group, or None when they are not a member."""
     # Written out: every group request's guard runs it (see accounts' _AUTHENTICATE).
-    rows = await MembershipRow.raw(
+    rows = await fetch(
         'SELECT role FROM membership WHERE "group" = {} AND "user" = {}', group_id, user_id
     )
     return rows[0]["role"] if rows else None
 
 
-async def _members(group_id: int) -> list[Member]:
-    rows = await (
-        MembershipRow.select(*_MEMBER_COLUMNS)
-        .where(MembershipRow.group == group_id)
-        .order_by(MembershipRow.id)
-    )
-    return [Member(**row) for row in rows]
+# Written out: every GET /groups/{id} runs it. One row per member, oldest first.
+_GROUP_WITH_MEMBERS = (
+    "SELECT g.id, g.name, g.description, g.created_at, u.id AS user_id, "
+    "u.name AS member_name, m.role, u.region_label, u.timezone, m.joined_at "
+    'FROM friend_group g JOIN membership m ON m."group" = g.id '
+    'JOIN app_user u ON u.id = m."user" WHERE g.id = {} ORDER BY m.id'
+)
 
 
 async def get_group(group_id: int, role: Role) -> Group:
-    row = (
-        await GroupRow.select(GroupRow.id, GroupRow.name, GroupRow.description, GroupRow.created_at)
-        .where(GroupRow.id == group_id)
-        .first()
-    )
-    if row is None:
+    """The group with its members, in one query; `role` is the caller's."""
+    rows = await fetch(_GROUP_WITH_MEMBERS, group_id)
+    if not rows:
         raise NotFound("Group not found")
-    members = await _members(group_id)
-    return Group(**row, role=role, member_count=len(members), members=members)
+    members = [
+        Member(
+            user_id=row["user_id"],
+            name=row["member_name"],
+            role=row["role"],
+            region_label=row["region_label"],
+            timezone=row["timezone"],
+            joined_at=row["joined_at"],
+        )
+        for row in rows
+    ]
+    group = rows[0]
+    return Group(
+        id=group["id"],
+        name=group["name"],
+        description=group["description"],
+        created_at=group["created_at"],
+        role=role,
+        member_count=len(members),
+        members=members,
+    )
 
 
 async def list_groups(user_id: int, limit: int, offset: int) -> Page[GroupSummary]:
@@ -153,7 +169,7 @@ async def delete_group(group_id: int) -> None:
 
 
 async def _lock_group(group_id: int) -> None:
-    rows = await GroupRow.raw(for_update("SELECT id FROM friend_group WHERE id = {}"), group_id)
+    rows = await fetch(for_update("SELECT id FROM friend_group WHERE id = {}"), group_id)
     if not rows:
         raise NotFound("Group not found")
 
