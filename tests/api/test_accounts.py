@@ -3,7 +3,7 @@
 import hashlib
 
 from rendezvous.accounts.tables import ApiToken, User
-from tests.helpers import Api, assert_error
+from tests.helpers import Api, assert_error, propose
 
 
 async def test_sign_up_returns_the_user_and_a_token_shown_once(api: Api) -> None:
@@ -59,9 +59,12 @@ async def test_missing_wrong_and_malformed_tokens_get_401(api: Api) -> None:
         {"Authorization": "Bearer " + "x" * 5000},
         {"Authorization": "Bearer tökén".encode()},  # type: ignore[dict-item]
     ):
-        response = await api.get("/me", headers=headers)
-        body = assert_error(response, 401)
-        assert response.headers["www-authenticate"].startswith("Bearer"), body
+        # GET /groups/{id} and /events/{id} resolve the token themselves (one statement
+        # with the membership and the resource), so they are checked separately
+        for path in ("/me", "/groups/1", "/events/1", "/groups/0", "/events/0"):
+            response = await api.get(path, headers=headers)
+            body = assert_error(response, 401)
+            assert response.headers["www-authenticate"].startswith("Bearer"), body
     for path in ("/groups", "/me/tokens", "/groups/1", "/invites/abc/accept"):
         method = "POST" if path.endswith("accept") else "GET"
         assert_error(await api.request(method, path), 401)
@@ -165,3 +168,34 @@ async def test_token_list_pages(api: Api) -> None:
     assert (page["limit"], page["offset"], page["total"]) == (2, 1, 5)
     past_the_end = (await api.get("/me/tokens", ann, params={"offset": 10})).json()
     assert past_the_end["items"] == [] and past_the_end["total"] == 5
+
+
+async def test_reads_that_resolve_their_own_token_answer_like_the_rest(api: Api) -> None:
+    ann = await api.signup("Ann")
+    bob = await api.signup("Bob")
+    group_id = await api.group(ann)
+    event_id = (await propose(api, group_id, ann))["id"]
+    group, event = f"/groups/{group_id}", f"/events/{event_id}"
+    assert (await api.get(group, ann)).json()["members"][0]["name"] == "Ann"
+    assert (await api.get(event, ann)).json()["id"] == event_id
+    # an outsider, and a group or event that does not exist, look alike
+    for path in (group, event, "/groups/999999", "/events/999999"):
+        assert_error(await api.get(path, bob), 404)
+    for path in ("/groups/0", "/events/0", "/groups/99999999999999999999"):
+        assert_error(await api.get(path, ann), 400)
+
+    # a new token's first use is recorded by these reads too...
+    laptop = (await api.post("/me/tokens", ann, json={"name": "laptop"})).json()
+    laptop_headers = {"Authorization": f"Bearer {laptop['token']}"}
+
+    async def last_used() -> object:
+        items = (await api.get("/me/tokens", ann)).json()["items"]
+        return next(item["last_used_at"] for item in items if item["id"] == laptop["id"])
+
+    assert await last_used() is None
+    assert (await api.get(event, headers=laptop_headers)).status_code == 200
+    assert await last_used() is not None
+    # ...and a revoked token is refused at once
+    assert (await api.delete(f"/me/tokens/{laptop['id']}", ann)).status_code == 204
+    for path in (group, event):
+        assert_error(await api.get(path, headers=laptop_headers), 401)

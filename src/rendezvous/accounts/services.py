@@ -10,7 +10,7 @@ import msgspec
 from rendezvous.accounts.schemas import NewToken, SignUp, Token, User, UserCreate, UserUpdate
 from rendezvous.accounts.tables import ApiToken
 from rendezvous.accounts.tables import User as UserRow
-from rendezvous.core.db import fetch, transactional
+from rendezvous.core.db import Row, fetch, transactional
 from rendezvous.core.errors import Conflict, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -35,7 +35,7 @@ _USER_COLUMNS = (
 )
 
 
-def _user(row: dict[str, Any]) -> User:
+def _user(row: Row) -> User:
     return User(**{field: row[field] for field in User.__struct_fields__})
 
 
@@ -94,10 +94,16 @@ async def authenticate(token: str) -> Authenticated | None:
     if not rows:
         return None
     row = rows[0]
-    now = datetime.now(UTC)
-    if row["last_used_at"] is None or now - row["last_used_at"] > LAST_USED_RESOLUTION:
-        await _touch_token(row["token_id"], now)
+    await note_token_use(row["token_id"], row["last_used_at"])
     return Authenticated(user=_user(row), token_id=row["token_id"])
+
+
+async def note_token_use(token_id: int, last_used_at: datetime | None) -> None:
+    """Record that the token was used, to the nearest LAST_USED_RESOLUTION, so that most
+    authenticated reads stay reads."""
+    now = datetime.now(UTC)
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        await _touch_token(token_id, now)
 
 
 @transactional

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from rendezvous.accounts.tables import FeedToken
-from rendezvous.core.db import fetch
+from rendezvous.core.db import Row, fetch
 
 _MEMBERS = (
     "SELECT u.id, u.name, u.email, r.status, r.waitlisted, r.guests, r.note "
@@ -16,13 +15,13 @@ _MEMBERS = (
 )
 
 
-async def invitees(event_id: int, group_id: int) -> list[dict[str, Any]]:
+async def invitees(event_id: int, group_id: int) -> list[Row]:
     """Every member of the group with their answer to the event (status null if none)."""
-    rows: list[dict[str, Any]] = await fetch(_MEMBERS, event_id, group_id)
+    rows: list[Row] = await fetch(_MEMBERS, event_id, group_id)
     return rows
 
 
-async def person(user_id: int) -> dict[str, Any] | None:
+async def person(user_id: int) -> Row | None:
     rows = await fetch("SELECT id, name, email FROM app_user WHERE id = {}", user_id)
     return rows[0] if rows else None
 
@@ -32,7 +31,7 @@ async def group_name(group_id: int) -> str:
     return str(rows[0]["name"]) if rows else ""
 
 
-async def answer_of(event_id: int, user_id: int) -> dict[str, Any] | None:
+async def answer_of(event_id: int, user_id: int) -> Row | None:
     rows = await fetch(
         'SELECT guests, note FROM rsvp WHERE event = {} AND "user" = {}', event_id, user_id
     )
@@ -58,17 +57,15 @@ _FEED_EVENTS = (
 
 async def feed_events(
     user_id: int, cancelled_since: datetime, since: datetime, until: datetime, limit: int
-) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await fetch(
-        _FEED_EVENTS, user_id, cancelled_since, since, until, limit
-    )
+) -> list[Row]:
+    rows: list[Row] = await fetch(_FEED_EVENTS, user_id, cancelled_since, since, until, limit)
     return rows
 
 
 # --- feed secrets ----------------------------------------------------------------------
 
 
-async def feed_of_user(user_id: int) -> dict[str, Any] | None:
+async def feed_of_user(user_id: int) -> Row | None:
     rows = await fetch('SELECT id, nonce, token_hash FROM feed_token WHERE "user" = {}', user_id)
     return rows[0] if rows else None
 
@@ -106,10 +103,10 @@ _FEED_BY_HASH = (
 )
 
 
-async def feed_by_token(token_hash: str) -> list[dict[str, Any]]:
+async def feed_by_token(token_hash: str) -> list[Row]:
     """The feed's owner and groups (one row per group; one row with null groups if the
     owner is in none); no rows for an unknown secret."""
-    rows: list[dict[str, Any]] = await fetch(_FEED_BY_HASH, token_hash)
+    rows: list[Row] = await fetch(_FEED_BY_HASH, token_hash)
     return rows
 
 

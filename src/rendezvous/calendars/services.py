@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
-from typing import Any, cast
+from typing import cast
 
 import anyio.to_thread
 from litestar import Litestar
@@ -26,7 +26,7 @@ from rendezvous.accounts.schemas import User
 from rendezvous.calendars import ics, queries
 from rendezvous.calendars.schemas import FeedLinks
 from rendezvous.core.conditional import not_modified
-from rendezvous.core.db import transactional
+from rendezvous.core.db import Row, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
 from rendezvous.core.tokens import derive_secret, hash_secret
 from rendezvous.events import rsvps
@@ -69,7 +69,7 @@ def partstat(status: str | None, waitlisted: bool) -> ics.PartStat:
 
 
 def _calendar_event(
-    row: dict[str, Any],
+    row: Row,
     group: str,
     organizer: ics.Person | None = None,
     attendees: tuple[ics.Attendee, ...] = (),
@@ -109,7 +109,7 @@ class IcsFile:
     filename: str
 
 
-async def _confirmed_event(event_id: int) -> dict[str, Any]:
+async def _confirmed_event(event_id: int) -> Row:
     row = await get_event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
@@ -276,7 +276,7 @@ class FeedResponse:
     last_modified: str
 
 
-def _fingerprint(name: str, day: date, groups: Sequence[dict[str, Any]]) -> str:
+def _fingerprint(name: str, day: date, groups: Sequence[Row]) -> str:
     """A hash of everything a feed's bytes depend on: the owner's name, the day (the
     window moves daily) and each group's name and change count. Every change to an
     event counts (events.services), so an unchanged hash means unchanged bytes. The
@@ -288,7 +288,7 @@ def _fingerprint(name: str, day: date, groups: Sequence[dict[str, Any]]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _write_feed(name: str, rows: Sequence[dict[str, Any]]) -> bytes:
+def _write_feed(name: str, rows: Sequence[Row]) -> bytes:
     return ics.feed(name, [_calendar_event(row, row["group_name"]) for row in rows], FEED_REFRESH)
 
 

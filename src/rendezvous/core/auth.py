@@ -10,11 +10,32 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-# Handlers with opt={EXCLUDE_FROM_AUTH: True} are public.
+# Handlers with opt={EXCLUDE_FROM_AUTH: True} skip the middleware: public ones, and the
+# hot reads whose guard resolves the token in the same statement as the resource.
 EXCLUDE_FROM_AUTH = "exclude_from_auth"
-_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rendezvous"'}
+BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rendezvous"'}
 
 Authenticate = Callable[[str], Awaitable[Any | None]]
+
+
+def bearer_token(connection: ASGIConnection) -> str:
+    """The token from `Authorization: Bearer <token>`; 401 when the request has nothing
+    that could be one."""
+    header = connection.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise NotAuthorizedException(
+            "Missing bearer token: send 'Authorization: Bearer <token>'", headers=BEARER_CHALLENGE
+        )
+    # Tokens are short ASCII; anything else cannot be one and needs no lookup.
+    if len(token) > 200 or not token.isascii():
+        raise unknown_token()
+    return token
+
+
+def unknown_token() -> NotAuthorizedException:
+    return NotAuthorizedException("Invalid or revoked token", headers=BEARER_CHALLENGE)
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -25,17 +46,7 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         self._authenticate = authenticate
 
     async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
-        token = token.strip()
-        if scheme.lower() != "bearer" or not token:
-            raise NotAuthorizedException(
-                "Missing bearer token: send 'Authorization: Bearer <token>'", headers=_CHALLENGE
-            )
-        # Tokens are short ASCII; anything else cannot be one and needs no lookup.
-        if len(token) > 200 or not token.isascii():
-            raise NotAuthorizedException("Invalid or revoked token", headers=_CHALLENGE)
-        result = await self._authenticate(token)
+        result = await self._authenticate(bearer_token(connection))
         if result is None:
-            raise NotAuthorizedException("Invalid or revoked token", headers=_CHALLENGE)
+            raise unknown_token()
         return AuthenticationResult(user=result.user, auth=result)

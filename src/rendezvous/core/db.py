@@ -26,7 +26,7 @@ import random
 import sqlite3
 import threading
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -44,7 +44,8 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-Row = dict[str, Any]
+# A row by column name: a dict from sqlite3, an asyncpg Record (which reads the same).
+Row = Mapping[str, Any]
 
 MAX_WRITE_ATTEMPTS = 5
 # Any 64-bit key will do; it only has to be the same in every process.
@@ -244,7 +245,7 @@ async def fetch(sql: str, *args: Any) -> list[Row]:
                 records = await connection.fetch(statement, *args)
         else:  # outside a served app (CLI, migrations): Piccolo opens a connection
             return await engine.run_querystring(QueryString(sql, *args))
-        return [dict(record) for record in records]
+        return records
     statement = _placeholders(sql, "sqlite")
     if transaction is not None:
         # Piccolo would also repeat "PRAGMA foreign_keys = 1" before every statement.

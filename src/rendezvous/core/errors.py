@@ -19,6 +19,10 @@ class NotFound(DomainError):
     """No such thing, or it belongs to a group the caller is not in."""
 
 
+class Unauthenticated(DomainError):
+    """No valid bearer token (for the reads that resolve it themselves)."""
+
+
 class Forbidden(DomainError):
     """The caller is a member but lacks the role for this."""
 

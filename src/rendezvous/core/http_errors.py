@@ -7,12 +7,14 @@ import logging
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
 from litestar.types import ExceptionHandlersMap
 
+from rendezvous.core.auth import BEARER_CHALLENGE
 from rendezvous.core.db import is_transient, is_unreachable
 from rendezvous.core.errors import (
     Conflict,
@@ -21,6 +23,7 @@ from rendezvous.core.errors import (
     Gone,
     Invalid,
     NotFound,
+    Unauthenticated,
     Unavailable,
     Unprocessable,
 )
@@ -30,6 +33,7 @@ log = logging.getLogger(__name__)
 
 STATUS_FOR: dict[type[DomainError], int] = {
     Invalid: 400,
+    Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
@@ -62,6 +66,8 @@ def handle_domain_error(_: Request, exc: DomainError) -> Response:
     status = next(STATUS_FOR[cls] for cls in type(exc).__mro__ if cls in STATUS_FOR)
     if status == HTTP_503_SERVICE_UNAVAILABLE:
         return _unavailable(exc.detail)
+    if status == HTTP_401_UNAUTHORIZED:
+        return _error(status, exc.detail, BEARER_CHALLENGE)
     return _error(status, exc.detail)
 
 

@@ -65,6 +65,13 @@ def checked_path_id(connection: ASGIConnection, key: str) -> int:
     return value
 
 
+def path_id_or_zero(connection: ASGIConnection, key: str) -> int:
+    """The id from the path, or 0 (no row's id) when out of range: for a lookup that must
+    run before `checked_path_id` answers 400, such as one that also checks the token."""
+    value: int = connection.path_params[key]
+    return value if 1 <= value <= MAX_ID else 0
+
+
 @cache
 def known_timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())

@@ -9,6 +9,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
+from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
@@ -16,6 +17,7 @@ from rendezvous.events import rsvps, services
 from rendezvous.events.guards import (
     provide_access,
     requires_event_member,
+    requires_event_member_by_token,
     requires_event_organiser,
 )
 from rendezvous.events.schemas import (
@@ -84,7 +86,8 @@ class EventController(Controller):
     @get(
         "/",
         operation_id="getEvent",
-        guards=[requires_event_member],
+        guards=[requires_event_member_by_token],
+        opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404),
     )
     async def get_event(self, event_id: EventId, event_access: NamedDependency[Access]) -> Event:

@@ -7,9 +7,10 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from rendezvous.core.auth import bearer_token
 from rendezvous.core.errors import Forbidden, NotFound
-from rendezvous.core.schemas import checked_path_id
-from rendezvous.events.services import Access, find_access
+from rendezvous.core.schemas import checked_path_id, path_id_or_zero
+from rendezvous.events.services import Access, find_access, find_access_by_token
 from rendezvous.groups.services import ADMIN_ROLES
 
 ACCESS_STATE_KEY = "event_access"
@@ -26,6 +27,18 @@ async def _access(connection: ASGIConnection) -> Access:
 
 async def requires_event_member(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     await _access(connection)
+
+
+async def requires_event_member_by_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """`requires_event_member` on a route that skips the authentication middleware: the
+    token, the membership and the event are one statement (GET /events/{id})."""
+    token = bearer_token(connection)
+    # 401 before 400 or 404, as the middleware answers
+    access = await find_access_by_token(path_id_or_zero(connection, "event_id"), token)
+    checked_path_id(connection, "event_id")
+    if access is None:
+        raise NotFound("Event not found")
+    connection.state[ACCESS_STATE_KEY] = access
 
 
 async def requires_event_organiser(connection: ASGIConnection, _: BaseRouteHandler) -> None:

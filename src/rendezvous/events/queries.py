@@ -6,9 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from piccolo.columns.combination import Combinable
-
-from rendezvous.core.db import fetch, for_update
+from rendezvous.core.db import Row, fetch, for_update
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
@@ -43,27 +41,62 @@ EVENT_COLUMNS = (
 # The event reads are written out: Piccolo takes longer to build a query over foreign
 # keys than the database takes to answer it.
 _COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+# Each event's RSVP counts, beside its columns (answers that hold a seat, then the rest).
+_RSVP_COUNTS = (
+    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'yes' "
+    "AND NOT r.waitlisted) AS rsvp_yes, "
+    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'maybe') AS rsvp_maybe, "
+    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'no') AS rsvp_no, "
+    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.waitlisted) AS rsvp_waitlisted, "
+    "(SELECT COALESCE(SUM(r.guests), 0) FROM rsvp r WHERE r.event = e.id AND r.status = 'yes' "
+    "AND NOT r.waitlisted) AS rsvp_guests"
+)
+_COUNTED = f"SELECT {_COLUMNS}, {_RSVP_COUNTS} FROM event e"  # noqa: S608 - no values
 _SELECT_EVENT = f"SELECT {_COLUMNS} FROM event e WHERE e.id = {{}}"  # noqa: S608 - column names
 # The event with the caller's role in its group; nothing when they are not in it.
 _EVENT_FOR_MEMBER = (
     f"SELECT {_COLUMNS}, m.role AS caller_role FROM event e "  # noqa: S608 - column names
     'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}'
 )
+# GET /events/{id} in one statement: the bearer token, the caller's role in the event's
+# group and the event with its RSVP counts. No row: no such token; a row without a role:
+# no such event, or not the caller's to see.
+_EVENT_FOR_TOKEN = (
+    "SELECT t.id AS token_id, t.last_used_at AS token_used_at, m.role AS caller_role, "  # noqa: S608
+    f"{_COLUMNS}, {_RSVP_COUNTS} FROM api_token t "
+    "LEFT JOIN event e ON e.id = {} "
+    'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
+    "WHERE t.token_hash = {}"
+)
 
 
-async def event_for_member(event_id: int, user_id: int) -> dict[str, Any] | None:
+async def event_for_member(event_id: int, user_id: int) -> Row | None:
     """The event and the user's role in its group (`caller_role`), in one query; None
     when there is no such event or the user is not in its group."""
     rows = await fetch(_EVENT_FOR_MEMBER, user_id, event_id)
     return rows[0] if rows else None
 
 
-async def get_event_row(event_id: int) -> dict[str, Any] | None:
+async def event_for_token(event_id: int, token_hash: str) -> Row | None:
+    """The token (`token_id`, `token_used_at`), the caller's role (`caller_role`, None
+    for an outsider or no such event) and the event with its RSVP counts; None when no
+    token has this hash."""
+    rows = await fetch(_EVENT_FOR_TOKEN, event_id, token_hash)
+    return rows[0] if rows else None
+
+
+async def get_event_row(event_id: int) -> Row | None:
     rows = await fetch(_SELECT_EVENT, event_id)
     return rows[0] if rows else None
 
 
-async def lock_event(event_id: int) -> dict[str, Any]:
+async def counted_event_row(event_id: int) -> Row | None:
+    """The event with its RSVP counts."""
+    rows = await fetch(f"{_COUNTED} WHERE e.id = {{}}", event_id)
+    return rows[0] if rows else None
+
+
+async def lock_event(event_id: int) -> Row:
     """The event row, locked until the surrounding write transaction ends."""
     rows = await fetch(for_update(_SELECT_EVENT), event_id)
     if not rows:
@@ -71,28 +104,35 @@ async def lock_event(event_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+_OF_GROUP = 'WHERE e."group" = {}'
+_WITH_STATUS = " AND e.status = {}"
+
+
 async def list_event_rows(
     group_id: int, status: str | None, newest_first: bool, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """One page of a group's events, and how many there are in all."""
-    where: Combinable = EventRow.group == group_id
-    if status is not None:
-        where &= EventRow.status == status
-    rows = await (
-        EventRow.select(*EVENT_COLUMNS)
-        .where(where)
-        .order_by(EventRow.id, ascending=not newest_first)
-        .limit(limit)
-        .offset(offset)
+) -> tuple[list[Row], int]:
+    """One page of a group's events with their RSVP counts, and how many there are."""
+    where, args = (
+        (_OF_GROUP, [group_id])
+        if status is None
+        else (_OF_GROUP + _WITH_STATUS, [group_id, status])
     )
-    return rows, await EventRow.count().where(where)
+    order = "DESC" if newest_first else "ASC"
+    rows = await fetch(
+        f"{_COUNTED} {where} ORDER BY e.id {order} LIMIT {{}} OFFSET {{}}",
+        *args,
+        limit,
+        offset,
+    )
+    total = await fetch(f"SELECT COUNT(*) AS n FROM event e {where}", *args)  # noqa: S608
+    return rows, total[0]["n"]
 
 
 def _in(count: int) -> str:
     return ", ".join(["{}"] * count)
 
 
-async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def option_rows(event_ids: Sequence[int]) -> list[Row]:
     """Time options of these events (id, event, starts_at, ends_at), each event's in the
     order its proposer listed them."""
     return await fetch(
@@ -102,7 +142,7 @@ async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     )
 
 
-def as_options(rows: Sequence[dict[str, Any]]) -> list[Option]:
+def as_options(rows: Sequence[Row]) -> list[Option]:
     """Option rows as the vote tally takes them."""
     return [Option(row["id"], row["starts_at"]) for row in rows]
 
@@ -117,7 +157,7 @@ async def ballots(event_ids: Sequence[int]) -> list[Ballot]:
     return [Ballot(row["option"], row["choice"], row["n"]) for row in rows]
 
 
-async def _options_with_votes(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def _options_with_votes(event_ids: Sequence[int]) -> list[Row]:
     """Each option of these events (in the proposer's order) once per choice it got,
     with how many (`n`); an option nobody voted on once, with choice null and n 0."""
     return await fetch(
@@ -130,7 +170,7 @@ async def _options_with_votes(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     )
 
 
-def _venue(row: dict[str, Any]) -> Venue | None:
+def _venue(row: Row) -> Venue | None:
     if row["venue_name"] is None:
         return None
     return Venue(
@@ -141,29 +181,19 @@ def _venue(row: dict[str, Any]) -> Venue | None:
     )
 
 
-async def _rsvp_counts(event_ids: Sequence[int]) -> dict[int, RsvpCounts]:
-    counts: dict[int, dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys(("yes", "maybe", "no", "waitlisted", "guests"), 0)
+def _rsvp_counts(row: Row) -> RsvpCounts:
+    return RsvpCounts(
+        yes=row["rsvp_yes"],
+        maybe=row["rsvp_maybe"],
+        no=row["rsvp_no"],
+        waitlisted=row["rsvp_waitlisted"],
+        guests=int(row["rsvp_guests"]),
     )
-    rows = await fetch(
-        "SELECT event, status, waitlisted, COUNT(*) AS n, SUM(guests) AS guests "  # noqa: S608
-        f"FROM rsvp WHERE event IN ({_in(len(event_ids))}) GROUP BY event, status, waitlisted",
-        *event_ids,
-    )
-    for row in rows:
-        of_event = counts[row["event"]]
-        if row["waitlisted"]:
-            of_event["waitlisted"] += row["n"]
-        else:
-            of_event[row["status"]] += row["n"]
-            if row["status"] == "yes":
-                of_event["guests"] += int(row["guests"] or 0)
-    return {event_id: RsvpCounts(**counts[event_id]) for event_id in event_ids}
 
 
-async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
-    """Event rows with their options, vote counts and RSVP counts: two more queries
-    however many events there are."""
+async def build_events(rows: Sequence[Row]) -> list[Event]:
+    """Event rows (with their RSVP counts) with their options and vote counts: one more
+    query however many events there are."""
     if not rows:
         return []
     ids = [row["id"] for row in rows]
@@ -184,7 +214,6 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
                 votes=VoteCounts(yes=counts.yes, maybe=counts.maybe, no=counts.no),
             )
         )
-    rsvp_counts = await _rsvp_counts(ids)
     return [
         Event(
             id=row["id"],
@@ -199,7 +228,7 @@ async def build_events(rows: Sequence[dict[str, Any]]) -> list[Event]:
             end=row["ends_at"],
             venue=_venue(row),
             capacity=row["capacity"],
-            rsvp_counts=rsvp_counts[row["id"]],
+            rsvp_counts=_rsvp_counts(row),
             sequence=row["sequence"],
             created_at=row["created_at"],
             updated_at=row["updated_at"],
@@ -217,7 +246,7 @@ async def count_calendar_change(group_id: int) -> None:
     )
 
 
-async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[dict[str, Any], RsvpRows]:
+async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, RsvpRows]:
     """Lock the event, then read what an answer from `user_id` depends on.
 
     Two statements on purpose: under READ COMMITTED a statement that waited for the lock
@@ -248,7 +277,7 @@ _SAVE_ANSWER = (
 )
 
 
-async def save_answer(event_id: int, user_id: int, answer: dict[str, Any]) -> None:
+async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
     """Insert or replace the user's answer: one statement, the same on both engines."""
     await fetch(
         _SAVE_ANSWER,

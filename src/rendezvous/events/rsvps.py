@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from rendezvous.core.db import transactional
+from rendezvous.core.db import Row, transactional
 from rendezvous.core.errors import Conflict, NotFound, Unprocessable
 from rendezvous.core.locks import KeyedLock
 from rendezvous.core.schemas import Page
@@ -33,7 +33,7 @@ def seats_wanted(status: str, guests: int) -> int | None:
     return 1 + guests if status == "yes" else None
 
 
-def _check_open(event: dict[str, Any]) -> None:
+def _check_open(event: Row) -> None:
     if event["status"] == "cancelled":
         raise Conflict("This event is cancelled; RSVPs are closed")
     if event["starts_at"] is not None and event["starts_at"] <= datetime.now(UTC):
@@ -56,7 +56,7 @@ async def put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | No
         return await _put_rsvp(event_id, user_id, data, sequence)
 
 
-def _check_sequence(event: dict[str, Any], sequence: int | None) -> None:
+def _check_sequence(event: Row, sequence: int | None) -> None:
     # RFC 5546 2.1.5: a reply to an older version of the event does not apply to this one.
     if sequence is None or sequence == event["sequence"]:
         return
@@ -129,7 +129,7 @@ async def _delete_rsvp(event_id: int, user_id: int) -> None:
     await _withdraw(event, rows, user_id)
 
 
-async def _withdraw(event: dict[str, Any], rows: RsvpRows, user_id: int) -> None:
+async def _withdraw(event: Row, rows: RsvpRows, user_id: int) -> None:
     before = seating_of(rows)
     after = respond(before, event["capacity"], user_id, None)
     await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))

@@ -13,16 +13,19 @@ from typing import Any
 
 import msgspec
 
-from rendezvous.core.db import transactional
-from rendezvous.core.errors import Conflict, Invalid, NotFound
+from rendezvous.accounts.services import note_token_use
+from rendezvous.core.db import Row, transactional
+from rendezvous.core.errors import Conflict, Invalid, NotFound, Unauthenticated
 from rendezvous.core.schemas import Page
+from rendezvous.core.tokens import hash_secret
 from rendezvous.events.queries import (
     as_options,
     ballots,
     build_events,
     count_calendar_change,
+    counted_event_row,
     event_for_member,
-    get_event_row,
+    event_for_token,
     list_event_rows,
     lock_event,
     option_rows,
@@ -55,7 +58,7 @@ class Access:
     group_id: int
     created_by: int | None
     role: Role
-    row: dict[str, Any]  # the event as the guard read it, before the handler ran
+    row: Row  # the event as the guard read it, before the handler ran
 
 
 async def find_access(event_id: int, user_id: int) -> Access | None:
@@ -66,14 +69,26 @@ async def find_access(event_id: int, user_id: int) -> Access | None:
     return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
 
 
+async def find_access_by_token(event_id: int, token: str) -> Access | None:
+    """`find_access` for a bearer token not yet looked up, in the same statement as the
+    event and its RSVP counts (`Access.row`). Unauthenticated for an unknown token."""
+    row = await event_for_token(event_id, hash_secret(token))
+    if row is None:
+        raise Unauthenticated("Invalid or revoked token")
+    await note_token_use(row["token_id"], row["token_used_at"])
+    if row["caller_role"] is None:
+        return None
+    return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
+
+
 async def get_event(access: Access) -> Event:
-    """The event the guard found, with its options and counts."""
+    """The event `find_access_by_token` found, with its options and counts."""
     return (await build_events([access.row]))[0]
 
 
 async def _reread(event_id: int) -> Event:
     """The event as a change just left it."""
-    row = await get_event_row(event_id)
+    row = await counted_event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
     return (await build_events([row]))[0]
@@ -107,7 +122,7 @@ def _venue_columns(venue: VenueIn | None, point: Point) -> dict[Any, Any]:
     }
 
 
-def _venue_changed(event: dict[str, Any], venue: VenueIn | None, point: Point) -> bool:
+def _venue_changed(event: Row, venue: VenueIn | None, point: Point) -> bool:
     columns = _venue_columns(venue, point)
     return any(event[column._meta.name] != value for column, value in columns.items())
 

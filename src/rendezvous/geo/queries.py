@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from rendezvous.core.db import fetch
+from rendezvous.core.db import Row, fetch
 
 _GROUP_PARTICIPANTS = (
     "SELECT u.id AS user_id, u.latitude, u.longitude FROM membership m "
@@ -21,17 +19,17 @@ _EVENT_VENUE = (
 )
 
 
-async def group_participants(group_id: int) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = await fetch(_GROUP_PARTICIPANTS, group_id)
+async def group_participants(group_id: int) -> list[Row]:
+    rows: list[Row] = await fetch(_GROUP_PARTICIPANTS, group_id)
     return rows
 
 
-async def event_participants(event_id: int, group_id: int) -> list[dict[str, Any]]:
+async def event_participants(event_id: int, group_id: int) -> list[Row]:
     """Every member of the event's group, with their RSVP status (null if none)."""
-    rows: list[dict[str, Any]] = await fetch(_EVENT_PARTICIPANTS, event_id, group_id)
+    rows: list[Row] = await fetch(_EVENT_PARTICIPANTS, event_id, group_id)
     return rows
 
 
-async def event_venue(event_id: int) -> dict[str, Any] | None:
+async def event_venue(event_id: int) -> Row | None:
     rows = await fetch(_EVENT_VENUE, event_id)
     return rows[0] if rows else None

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 import anyio
 import numpy as np
 from litestar import Litestar
 from litestar.datastructures import State
 
+from rendezvous.core.db import Row
 from rendezvous.core.errors import DomainError
 from rendezvous.geo import meeting_point
 from rendezvous.geo.gazetteer import DATA_FILE, Gazetteer, Towns
@@ -143,11 +143,11 @@ async def suggest_for_group(
 
 
 async def _suggest(
-    rows: list[dict[str, Any]],
+    rows: list[Row],
     strategy: Strategy,
     limit: int,
     places: MeetingPlaces,
-    venue_row: dict[str, Any] | None,
+    venue_row: Row | None,
 ) -> Suggestions:
     venue = None
     if venue_row and venue_row["venue_latitude"] is not None:
@@ -164,7 +164,7 @@ async def _suggest(
 
 
 def suggest(
-    rows: list[dict[str, Any]],
+    rows: list[Row],
     strategy: Strategy,
     limit: int,
     places: MeetingPlaces,

@@ -11,15 +11,18 @@ from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from rendezvous.accounts.schemas import AuthedRequest
+from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import MAX_ID, Page
 from rendezvous.groups import services
 from rendezvous.groups.guards import (
     provide_caller_role,
+    provide_group,
     requires_group_admin,
     requires_group_owner,
     requires_member,
+    requires_member_by_token,
 )
 from rendezvous.groups.schemas import (
     Group,
@@ -44,7 +47,10 @@ InviteCode = Annotated[str, Parameter(min_length=1, description="the invite code
 class GroupController(Controller):
     path = "/groups"
     tags = ["groups"]
-    dependencies = {"caller_role": Provide(provide_caller_role, sync_to_thread=False)}
+    dependencies = {
+        "caller_role": Provide(provide_caller_role, sync_to_thread=False),
+        "group": Provide(provide_group, sync_to_thread=False),
+    }
 
     @post("/", operation_id="createGroup", responses=errors(400, 401, 413))
     async def create_group(self, request: AuthedRequest, data: JSONBody[GroupCreate]) -> Group:
@@ -61,12 +67,13 @@ class GroupController(Controller):
     @get(
         "/{group_id:int}",
         operation_id="getGroup",
-        guards=[requires_member],
+        guards=[requires_member_by_token],
+        opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404),
     )
-    async def get_group(self, group_id: GroupId, caller_role: NamedDependency[Role]) -> Group:
+    async def get_group(self, group_id: GroupId, group: NamedDependency[Group]) -> Group:
         """A group with its members (names, roles, region labels; never coordinates)."""
-        return await services.get_group(group_id, caller_role)
+        return group
 
     @patch(
         "/{group_id:int}",

@@ -7,12 +7,14 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 
+from rendezvous.core.auth import bearer_token
 from rendezvous.core.errors import Forbidden, NotFound
-from rendezvous.core.schemas import checked_path_id
-from rendezvous.groups.schemas import Role
-from rendezvous.groups.services import ADMIN_ROLES, find_role
+from rendezvous.core.schemas import checked_path_id, path_id_or_zero
+from rendezvous.groups.schemas import Group, Role
+from rendezvous.groups.services import ADMIN_ROLES, find_group_by_token, find_role
 
 ROLE_STATE_KEY = "group_role"
+GROUP_STATE_KEY = "group"
 
 
 async def _caller_role(connection: ASGIConnection) -> Role:
@@ -28,6 +30,19 @@ async def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> No
     await _caller_role(connection)
 
 
+async def requires_member_by_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """`requires_member` on a route that skips the authentication middleware: the token,
+    the membership and the group with its members are one statement (GET /groups/{id}),
+    left in request state for the handler."""
+    token = bearer_token(connection)
+    # 401 before 400 or 404, as the middleware answers
+    group = await find_group_by_token(path_id_or_zero(connection, "group_id"), token)
+    checked_path_id(connection, "group_id")
+    if group is None:
+        raise NotFound("Group not found")
+    connection.state[GROUP_STATE_KEY] = group
+
+
 async def requires_group_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if await _caller_role(connection) not in ADMIN_ROLES:
         raise Forbidden("Only the group's owners and admins can do this")
@@ -36,6 +51,12 @@ async def requires_group_admin(connection: ASGIConnection, _: BaseRouteHandler) 
 async def requires_group_owner(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if await _caller_role(connection) != "owner":
         raise Forbidden("Only the group's owners can do this")
+
+
+def provide_group(request: Request) -> Group:
+    """The group, as `requires_member_by_token` read it."""
+    group: Group = request.state[GROUP_STATE_KEY]
+    return group
 
 
 def provide_caller_role(request: Request) -> Role:

@@ -13,8 +13,9 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from rendezvous.core.db import fetch, for_update, transactional
-from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
+from rendezvous.accounts.services import note_token_use
+from rendezvous.core.db import Row, fetch, for_update, transactional
+from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
@@ -68,20 +69,30 @@ async def find_role(group_id: int, user_id: int) -> Role | None:
     return rows[0]["role"] if rows else None
 
 
-# Written out: every GET /groups/{id} runs it. One row per member, oldest first.
+# Written out, as the hottest reads are: one row per member, oldest first.
+_MEMBER_ROWS = (
+    "g.id, g.name, g.description, g.created_at, u.id AS user_id, u.name AS member_name, "
+    "m.role, u.region_label, u.timezone, m.joined_at"
+)
 _GROUP_WITH_MEMBERS = (
-    "SELECT g.id, g.name, g.description, g.created_at, u.id AS user_id, "
-    "u.name AS member_name, m.role, u.region_label, u.timezone, m.joined_at "
-    'FROM friend_group g JOIN membership m ON m."group" = g.id '
+    f"SELECT {_MEMBER_ROWS} FROM friend_group g "  # noqa: S608 - no values
+    'JOIN membership m ON m."group" = g.id '
     'JOIN app_user u ON u.id = m."user" WHERE g.id = {} ORDER BY m.id'
+)
+# GET /groups/{id} in one statement: the bearer token, the caller's role in the group
+# and the group's members. No row: no such token; null roles: not the caller's group.
+_GROUP_FOR_TOKEN = (
+    "SELECT t.id AS token_id, t.last_used_at AS token_used_at, me.role AS caller_role, "  # noqa: S608
+    f"{_MEMBER_ROWS} FROM api_token t "
+    'LEFT JOIN membership me ON me."user" = t."user" AND me."group" = {} '
+    'LEFT JOIN friend_group g ON g.id = me."group" '
+    'LEFT JOIN membership m ON m."group" = g.id '
+    'LEFT JOIN app_user u ON u.id = m."user" '
+    "WHERE t.token_hash = {} ORDER BY m.id"
 )
 
 
-async def get_group(group_id: int, role: Role) -> Group:
-    """The group with its members, in one query; `role` is the caller's."""
-    rows = await fetch(_GROUP_WITH_MEMBERS, group_id)
-    if not rows:
-        raise NotFound("Group not found")
+def _group(rows: list[Row], role: Role) -> Group:
     members = [
         Member(
             user_id=row["user_id"],
@@ -103,6 +114,26 @@ async def get_group(group_id: int, role: Role) -> Group:
         member_count=len(members),
         members=members,
     )
+
+
+async def get_group(group_id: int, role: Role) -> Group:
+    """The group with its members; `role` is the caller's."""
+    rows = await fetch(_GROUP_WITH_MEMBERS, group_id)
+    if not rows:
+        raise NotFound("Group not found")
+    return _group(rows, role)
+
+
+async def find_group_by_token(group_id: int, token: str) -> Group | None:
+    """The group as its member holding this bearer token sees it, in one statement; None
+    when it is not theirs to see (or does not exist). Unauthenticated for an unknown
+    token."""
+    rows = await fetch(_GROUP_FOR_TOKEN, group_id, hash_secret(token))
+    if not rows:
+        raise Unauthenticated("Invalid or revoked token")
+    await note_token_use(rows[0]["token_id"], rows[0]["token_used_at"])
+    role = rows[0]["caller_role"]
+    return None if role is None else _group(rows, role)
 
 
 async def list_groups(user_id: int, limit: int, offset: int) -> Page[GroupSummary]:
