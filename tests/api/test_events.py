@@ -333,3 +333,51 @@ async def test_deleting_a_group_deletes_its_events(api: Api) -> None:
     assert (await api.delete(f"/groups/{group_id}", owner)).status_code == 204
     assert_error(await api.get(f"/events/{event['id']}", owner), 404)
     assert await Event.count() == 0 and await TimeOption.count() == 0
+
+
+async def test_an_event_read_follows_every_change_to_its_votes_and_rsvps(api: Api) -> None:
+    """Workers keep an event's tallies between reads (keyed by its revision); every
+    kind of change must reach the next read, which here always follows a read that
+    filled the cache."""
+    group_id, owner, admin, member, _ = await circle(api)
+    event = await propose(api, group_id, owner, capacity=2)
+    path = f"/events/{event['id']}"
+    first = event["time_options"][0]["id"]
+
+    async def read() -> tuple[dict[str, int], dict[str, int]]:
+        body = (await api.get(path, owner)).json()
+        return body["time_options"][0]["votes"], body["rsvp_counts"]
+
+    async def change(method: str, url: str, who: Person, **kw: Any) -> tuple[Any, Any]:
+        await read()  # fills the cache before the change
+        response = await api.request(method, url, who, **kw)
+        assert response.status_code in (200, 204), response.text
+        return await read()
+
+    def counts(
+        yes: int = 0, maybe: int = 0, no: int = 0, waitlisted: int = 0, guests: int = 0
+    ) -> dict[str, int]:
+        return {"yes": yes, "maybe": maybe, "no": no, "waitlisted": waitlisted, "guests": guests}
+
+    votes, _ = await change("PUT", f"{path}/votes", member, json={"votes": {str(first): "yes"}})
+    assert votes == {"yes": 1, "maybe": 0, "no": 0}
+    votes, _ = await change("PUT", f"{path}/votes", member, json={"votes": {str(first): "no"}})
+    assert votes == {"yes": 0, "maybe": 0, "no": 1}
+    _, rsvps = await change("PUT", f"{path}/rsvp", member, json={"status": "yes", "guests": 1})
+    assert rsvps == counts(yes=1, guests=1)
+    _, rsvps = await change("PUT", f"{path}/rsvp", admin, json={"status": "yes"})
+    assert rsvps == counts(yes=1, guests=1, waitlisted=1)
+    _, rsvps = await change("PUT", f"{path}/rsvp", member, json={"status": "yes", "guests": 0})
+    assert rsvps == counts(yes=2)  # the admin was promoted
+    _, rsvps = await change("PUT", f"{path}/rsvp", owner, json={"status": "yes"})
+    assert rsvps == counts(yes=2, waitlisted=1)
+    _, rsvps = await change("PATCH", path, owner, json={"capacity": 3})
+    assert rsvps == counts(yes=3)
+    _, rsvps = await change("DELETE", f"{path}/rsvp", admin)
+    assert rsvps == counts(yes=2)
+    _, rsvps = await change("DELETE", f"{path}/rsvp", member)
+    assert rsvps == counts(yes=1)
+    # leaving the group takes the member's votes with them (no answer to withdraw here)
+    votes, rsvps = await change("DELETE", f"/groups/{group_id}/members/{member.id}", member)
+    assert votes == {"yes": 0, "maybe": 0, "no": 0}
+    assert rsvps == counts(yes=1)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from rendezvous.calendars.schemas import FeedLinks
 from rendezvous.core.conditional import not_modified
 from rendezvous.core.db import Row, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
+from rendezvous.core.lru import Lru
 from rendezvous.core.tokens import derive_secret, hash_secret
 from rendezvous.events import rsvps
 from rendezvous.events.queries import get_event_row
@@ -244,29 +244,12 @@ async def _save_feed_secret(user_id: int, nonce: str, token: str, replace: bool)
 # --- feeds -----------------------------------------------------------------------------
 
 
-class RenderedFeeds:
-    """Feeds already written, by fingerprint, least recently used out first. Per
-    process and safe to lose: a miss only costs writing the feed again."""
+# Feeds already written, by fingerprint: 64 MB at most.
+RenderedFeeds = Lru[str, bytes]
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._items: OrderedDict[str, bytes] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
 
-    def get(self, fingerprint: str) -> bytes | None:
-        content = self._items.get(fingerprint)
-        if content is not None:
-            self._items.move_to_end(fingerprint)
-        return content
-
-    def put(self, fingerprint: str, content: bytes) -> None:
-        if fingerprint in self._items or len(content) > self._max_bytes:
-            return
-        self._items[fingerprint] = content
-        self._bytes += len(content)
-        while self._bytes > self._max_bytes:
-            _, evicted = self._items.popitem(last=False)
-            self._bytes -= len(evicted)
+def rendered_feeds() -> RenderedFeeds:
+    return Lru(max_weight=64 * 1024 * 1024, weigh=len)
 
 
 @dataclass(frozen=True, slots=True)
@@ -346,7 +329,7 @@ async def _mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> N
 async def calendars(app: Litestar) -> AsyncIterator[None]:
     """Lifespan: the feed signer and the rendered-feed cache, once per worker."""
     app.state.feed_signer = FeedSigner(get_settings().secret_key)
-    app.state.rendered_feeds = RenderedFeeds()
+    app.state.rendered_feeds = rendered_feeds()
     yield
 
 

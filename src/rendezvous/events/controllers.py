@@ -32,7 +32,7 @@ from rendezvous.events.schemas import (
     Status,
     Votes,
 )
-from rendezvous.events.services import Access
+from rendezvous.events.services import Access, EventTallies
 from rendezvous.geo.geocoder import CachedGeocoder
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
@@ -90,9 +90,14 @@ class EventController(Controller):
         opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404),
     )
-    async def get_event(self, event_id: EventId, event_access: NamedDependency[Access]) -> Event:
+    async def get_event(
+        self,
+        event_id: EventId,
+        event_access: NamedDependency[Access],
+        event_tallies: NamedDependency[EventTallies],
+    ) -> Event:
         """An event with its time options, vote counts and RSVP counts."""
-        return await services.get_event(event_access)
+        return await services.get_event(event_access, event_tallies)
 
     @patch(
         "/",

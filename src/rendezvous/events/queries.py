@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from rendezvous.core.db import Row, fetch, for_update
+from rendezvous.core.db import Row, fetch
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
@@ -34,6 +35,7 @@ EVENT_COLUMNS = (
     EventRow.ends_at,
     EventRow.sequence,
     EventRow.ical_uid,
+    EventRow.revision,
     EventRow.created_at,
     EventRow.updated_at,
 )
@@ -41,17 +43,6 @@ EVENT_COLUMNS = (
 # The event reads are written out: Piccolo takes longer to build a query over foreign
 # keys than the database takes to answer it.
 _COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
-# Each event's RSVP counts, beside its columns (answers that hold a seat, then the rest).
-_RSVP_COUNTS = (
-    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'yes' "
-    "AND NOT r.waitlisted) AS rsvp_yes, "
-    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'maybe') AS rsvp_maybe, "
-    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.status = 'no') AS rsvp_no, "
-    "(SELECT COUNT(*) FROM rsvp r WHERE r.event = e.id AND r.waitlisted) AS rsvp_waitlisted, "
-    "(SELECT COALESCE(SUM(r.guests), 0) FROM rsvp r WHERE r.event = e.id AND r.status = 'yes' "
-    "AND NOT r.waitlisted) AS rsvp_guests"
-)
-_COUNTED = f"SELECT {_COLUMNS}, {_RSVP_COUNTS} FROM event e"  # noqa: S608 - no values
 _SELECT_EVENT = f"SELECT {_COLUMNS} FROM event e WHERE e.id = {{}}"  # noqa: S608 - column names
 # The event with the caller's role in its group; nothing when they are not in it.
 _EVENT_FOR_MEMBER = (
@@ -59,14 +50,22 @@ _EVENT_FOR_MEMBER = (
     'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}'
 )
 # GET /events/{id} in one statement: the bearer token, the caller's role in the event's
-# group and the event with its RSVP counts. No row: no such token; a row without a role:
-# no such event, or not the caller's to see.
+# group and the event. No row: no such token; a row without a role: no such event, or
+# not the caller's to see.
 _EVENT_FOR_TOKEN = (
     "SELECT t.id AS token_id, t.last_used_at AS token_used_at, m.role AS caller_role, "  # noqa: S608
-    f"{_COLUMNS}, {_RSVP_COUNTS} FROM api_token t "
+    f"{_COLUMNS} FROM api_token t "
     "LEFT JOIN event e ON e.id = {} "
     'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
     "WHERE t.token_hash = {}"
+)
+# Locking an event bumps its revision: every write transaction on an event, its votes
+# or its RSVPs starts here, so the revision read with the event tells whether what a
+# worker cached about it (events.services.EventTallies) is still current. An UPDATE
+# takes the same row lock as SELECT ... FOR UPDATE would on PostgreSQL.
+_LOCK_EVENT = (
+    "UPDATE event SET revision = revision + 1 WHERE id = {} RETURNING "  # noqa: S608
+    + ", ".join(f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
 )
 
 
@@ -79,8 +78,7 @@ async def event_for_member(event_id: int, user_id: int) -> Row | None:
 
 async def event_for_token(event_id: int, token_hash: str) -> Row | None:
     """The token (`token_id`, `token_used_at`), the caller's role (`caller_role`, None
-    for an outsider or no such event) and the event with its RSVP counts; None when no
-    token has this hash."""
+    for an outsider or no such event) and the event; None when no token has this hash."""
     rows = await fetch(_EVENT_FOR_TOKEN, event_id, token_hash)
     return rows[0] if rows else None
 
@@ -90,18 +88,19 @@ async def get_event_row(event_id: int) -> Row | None:
     return rows[0] if rows else None
 
 
-async def counted_event_row(event_id: int) -> Row | None:
-    """The event with its RSVP counts."""
-    rows = await fetch(f"{_COUNTED} WHERE e.id = {{}}", event_id)
-    return rows[0] if rows else None
-
-
 async def lock_event(event_id: int) -> Row:
-    """The event row, locked until the surrounding write transaction ends."""
-    rows = await fetch(for_update(_SELECT_EVENT), event_id)
+    """The event row, locked (and its revision bumped) until the surrounding write
+    transaction ends."""
+    rows = await fetch(_LOCK_EVENT, event_id)
     if not rows:
         raise NotFound("Event not found")
     return rows[0]
+
+
+async def touch_events(group_id: int) -> None:
+    """Bump the revision of every event of the group, for a change that reaches them all
+    without locking each (a member's votes going when they leave)."""
+    await fetch('UPDATE event SET revision = revision + 1 WHERE "group" = {}', group_id)
 
 
 _OF_GROUP = 'WHERE e."group" = {}'
@@ -111,7 +110,7 @@ _WITH_STATUS = " AND e.status = {}"
 async def list_event_rows(
     group_id: int, status: str | None, newest_first: bool, limit: int, offset: int
 ) -> tuple[list[Row], int]:
-    """One page of a group's events with their RSVP counts, and how many there are."""
+    """One page of a group's events, and how many there are."""
     where, args = (
         (_OF_GROUP, [group_id])
         if status is None
@@ -119,7 +118,7 @@ async def list_event_rows(
     )
     order = "DESC" if newest_first else "ASC"
     rows = await fetch(
-        f"{_COUNTED} {where} ORDER BY e.id {order} LIMIT {{}} OFFSET {{}}",
+        f"SELECT {_COLUMNS} FROM event e {where} ORDER BY e.id {order} LIMIT {{}} OFFSET {{}}",  # noqa: S608
         *args,
         limit,
         offset,
@@ -181,23 +180,37 @@ def _venue(row: Row) -> Venue | None:
     )
 
 
-def _rsvp_counts(row: Row) -> RsvpCounts:
-    return RsvpCounts(
-        yes=row["rsvp_yes"],
-        maybe=row["rsvp_maybe"],
-        no=row["rsvp_no"],
-        waitlisted=row["rsvp_waitlisted"],
-        guests=int(row["rsvp_guests"]),
+async def _rsvp_counts(event_ids: Sequence[int]) -> dict[int, RsvpCounts]:
+    counts: dict[int, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(("yes", "maybe", "no", "waitlisted", "guests"), 0)
     )
+    rows = await fetch(
+        "SELECT event, status, waitlisted, COUNT(*) AS n, SUM(guests) AS guests "  # noqa: S608
+        f"FROM rsvp WHERE event IN ({_in(len(event_ids))}) GROUP BY event, status, waitlisted",
+        *event_ids,
+    )
+    for row in rows:
+        of_event = counts[row["event"]]
+        if row["waitlisted"]:
+            of_event["waitlisted"] += row["n"]
+        else:
+            of_event[row["status"]] += row["n"]
+            if row["status"] == "yes":
+                of_event["guests"] += int(row["guests"] or 0)
+    return {event_id: RsvpCounts(**counts[event_id]) for event_id in event_ids}
 
 
-async def build_events(rows: Sequence[Row]) -> list[Event]:
-    """Event rows (with their RSVP counts) with their options and vote counts: one more
-    query however many events there are."""
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    counted = await _options_with_votes(ids)
+@dataclass(frozen=True, slots=True)
+class Tallies:
+    """What an event's votes and RSVPs add up to."""
+
+    time_options: list[TimeOption]  # in the order the proposer listed them
+    rsvp_counts: RsvpCounts
+
+
+async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
+    """The tallies of these events: two queries however many events there are."""
+    counted = await _options_with_votes(event_ids)
     options = list({row["id"]: row for row in counted}.values())
     votes = tally(
         as_options(options),
@@ -214,27 +227,39 @@ async def build_events(rows: Sequence[Row]) -> list[Event]:
                 votes=VoteCounts(yes=counts.yes, maybe=counts.maybe, no=counts.no),
             )
         )
-    return [
-        Event(
-            id=row["id"],
-            group_id=row["group"],
-            title=row["title"],
-            description=row["description"],
-            status=row["status"],
-            timezone=row["timezone"],
-            created_by=row["created_by"],
-            time_options=time_options[row["id"]],
-            start=row["starts_at"],
-            end=row["ends_at"],
-            venue=_venue(row),
-            capacity=row["capacity"],
-            rsvp_counts=_rsvp_counts(row),
-            sequence=row["sequence"],
-            created_at=row["created_at"],
-            updated_at=row["updated_at"],
-        )
-        for row in rows
-    ]
+    rsvp_counts = await _rsvp_counts(event_ids)
+    return {
+        event_id: Tallies(time_options[event_id], rsvp_counts[event_id]) for event_id in event_ids
+    }
+
+
+def event_from(row: Row, tallies: Tallies) -> Event:
+    return Event(
+        id=row["id"],
+        group_id=row["group"],
+        title=row["title"],
+        description=row["description"],
+        status=row["status"],
+        timezone=row["timezone"],
+        created_by=row["created_by"],
+        time_options=tallies.time_options,
+        start=row["starts_at"],
+        end=row["ends_at"],
+        venue=_venue(row),
+        capacity=row["capacity"],
+        rsvp_counts=tallies.rsvp_counts,
+        sequence=row["sequence"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+async def build_events(rows: Sequence[Row]) -> list[Event]:
+    """Event rows with their tallies."""
+    if not rows:
+        return []
+    tallies = await tallies_of([row["id"] for row in rows])
+    return [event_from(row, tallies[row["id"]]) for row in rows]
 
 
 async def count_calendar_change(group_id: int) -> None:

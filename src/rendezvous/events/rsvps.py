@@ -20,6 +20,7 @@ from rendezvous.events.queries import (
     save_answer,
     seating_answers,
     seating_of,
+    touch_events,
 )
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
 from rendezvous.events.seating import NoRoom, promote, respond
@@ -159,6 +160,7 @@ async def forget_member(group_id: int, user_id: int) -> None:
     ]
     if group_events:
         await VoteRow.delete().where((VoteRow.user == user_id) & VoteRow.event.is_in(group_events))
+        await touch_events(group_id)
 
 
 async def list_rsvps(event_id: int, limit: int, offset: int) -> Page[RsvpEntry]:

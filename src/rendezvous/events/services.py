@@ -7,28 +7,36 @@ so that votes, confirmation, edits and RSVPs to one event never interleave.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
+from litestar import Litestar
+from litestar.datastructures import State
 
 from rendezvous.accounts.services import note_token_use
 from rendezvous.core.db import Row, transactional
 from rendezvous.core.errors import Conflict, Invalid, NotFound, Unauthenticated
+from rendezvous.core.lru import Lru
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret
 from rendezvous.events.queries import (
+    Tallies,
     as_options,
     ballots,
     build_events,
     count_calendar_change,
-    counted_event_row,
     event_for_member,
     event_for_token,
+    event_from,
+    get_event_row,
     list_event_rows,
     lock_event,
     option_rows,
+    tallies_of,
 )
 from rendezvous.events.rsvps import reseat
 from rendezvous.events.schemas import (
@@ -81,14 +89,38 @@ async def find_access_by_token(event_id: int, token: str) -> Access | None:
     return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
 
 
-async def get_event(access: Access) -> Event:
-    """The event `find_access_by_token` found, with its options and counts."""
-    return (await build_events([access.row]))[0]
+# What a worker keeps about events between requests: their tallies, by UID and revision
+# (the UID, not the id: SQLite may give a deleted event's id to a new one).
+EventTallies = Lru[tuple[str, int], Tallies]
+
+
+@asynccontextmanager
+async def events(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: the tally cache, once per worker."""
+    app.state.event_tallies = EventTallies(max_weight=10_000)
+    yield
+
+
+def provide_event_tallies(state: State) -> EventTallies:
+    tallies: EventTallies = state.event_tallies
+    return tallies
+
+
+async def get_event(access: Access, cache: EventTallies) -> Event:
+    """The event `find_access_by_token` found, with its tallies: cached, unless the
+    event's revision (read in the same statement as the caller's membership) moved on."""
+    row = access.row
+    key = (row["ical_uid"], row["revision"])
+    tallies = cache.get(key)
+    if tallies is None:
+        tallies = (await tallies_of([row["id"]]))[row["id"]]
+        cache.put(key, tallies)
+    return event_from(row, tallies)
 
 
 async def _reread(event_id: int) -> Event:
     """The event as a change just left it."""
-    row = await counted_event_row(event_id)
+    row = await get_event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
     return (await build_events([row]))[0]

@@ -41,6 +41,9 @@ class Event(Table):
     # RFC 5545 UID: a random UUID, fixed for the event's life, so that calendars update
     # the meetup they already show instead of adding another; unique (see the migration).
     ical_uid = Varchar(length=64)
+    # Grows at every write transaction on the event, its votes or its RSVPs (they all
+    # lock the row by bumping it): the key of what workers cache about the event.
+    revision = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
 
