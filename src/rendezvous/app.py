@@ -38,7 +38,7 @@ from rendezvous.core.rate_limits import (
 from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
-from rendezvous.events.services import events, provide_event_tallies
+from rendezvous.events.services import events
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
 from rendezvous.geo.services import geocoding, provide_geocoder, provide_meeting_places
 from rendezvous.groups.controllers import GroupController, InviteController
@@ -83,7 +83,6 @@ def create_app() -> Litestar:
             "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
             "feed_signer": Provide(provide_feed_signer, sync_to_thread=False),
             "rendered_feeds": Provide(provide_rendered_feeds, sync_to_thread=False),
-            "event_tallies": Provide(provide_event_tallies, sync_to_thread=False),
         },
         middleware=[
             # limits first: they must turn away floods before any token is looked up

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, delete, get, patch, post, put
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import JSONBody, Parameter
 
@@ -32,7 +33,7 @@ from rendezvous.events.schemas import (
     Status,
     Votes,
 )
-from rendezvous.events.services import Access, EventTallies
+from rendezvous.events.services import Access
 from rendezvous.geo.geocoder import CachedGeocoder
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
@@ -91,13 +92,12 @@ class EventController(Controller):
         responses=errors(400, 401, 404),
     )
     async def get_event(
-        self,
-        event_id: EventId,
-        event_access: NamedDependency[Access],
-        event_tallies: NamedDependency[EventTallies],
+        self, event_id: EventId, event_access: NamedDependency[Access], state: State
     ) -> Event:
         """An event with its time options, vote counts and RSVP counts."""
-        return await services.get_event(event_access, event_tallies)
+        # The cache from `state`, not as a second dependency: Litestar resolves two or
+        # more in a task group, which costs more than this whole read when cached.
+        return await services.get_event(event_access, services.provide_event_tallies(state))
 
     @patch(
         "/",
