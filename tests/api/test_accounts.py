@@ -68,6 +68,8 @@ async def test_missing_wrong_and_malformed_tokens_get_401(api: Api) -> None:
     for path in ("/groups", "/me/tokens", "/groups/1", "/invites/abc/accept"):
         method = "POST" if path.endswith("accept") else "GET"
         assert_error(await api.request(method, path), 401)
+    for method in ("PUT", "DELETE"):
+        assert_error(await api.request(method, "/events/1/rsvp", json={"status": "yes"}), 401)
 
 
 async def test_update_me_changes_only_what_is_sent(api: Api) -> None:
@@ -181,6 +183,8 @@ async def test_reads_that_resolve_their_own_token_answer_like_the_rest(api: Api)
     # an outsider, and a group or event that does not exist, look alike
     for path in (group, event, "/groups/999999", "/events/999999"):
         assert_error(await api.get(path, bob), 404)
+    assert_error(await api.put(f"{event}/rsvp", bob, json={"status": "yes"}), 404)
+    assert_error(await api.delete(f"{event}/rsvp", bob), 404)
     for path in ("/groups/0", "/events/0", "/groups/99999999999999999999"):
         assert_error(await api.get(path, ann), 400)
 
@@ -199,3 +203,8 @@ async def test_reads_that_resolve_their_own_token_answer_like_the_rest(api: Api)
     assert (await api.delete(f"/me/tokens/{laptop['id']}", ann)).status_code == 204
     for path in (group, event):
         assert_error(await api.get(path, headers=laptop_headers), 401)
+    for method in ("PUT", "DELETE"):
+        response = await api.request(
+            method, f"{event}/rsvp", headers=laptop_headers, json={"status": "yes"}
+        )
+        assert_error(response, 401)

@@ -168,24 +168,26 @@ class EventController(Controller):
     @put(
         "/rsvp",
         operation_id="putRsvp",
-        guards=[requires_event_member],
+        guards=[requires_event_member_by_token],
+        opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404, 409, 413),
     )
     async def put_rsvp(
-        self, request: AuthedRequest, event_id: EventId, data: JSONBody[RsvpIn]
+        self, event_id: EventId, event_access: NamedDependency[Access], data: JSONBody[RsvpIn]
     ) -> Rsvp:
         """Answer yes, maybe or no, with 0-10 guests. A yes that does not fit is waitlisted."""
-        return await rsvps.put_rsvp(event_id, request.user.id, data)
+        return await rsvps.put_rsvp(event_id, event_access.user_id, data)
 
     @delete(
         "/rsvp",
         operation_id="deleteRsvp",
-        guards=[requires_event_member],
+        guards=[requires_event_member_by_token],
+        opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404, 409),
     )
-    async def delete_rsvp(self, request: AuthedRequest, event_id: EventId) -> None:
+    async def delete_rsvp(self, event_id: EventId, event_access: NamedDependency[Access]) -> None:
         """Withdraw the caller's answer; any seat it held passes to the waitlist."""
-        await rsvps.delete_rsvp(event_id, request.user.id)
+        await rsvps.delete_rsvp(event_id, event_access.user_id)
 
     @get(
         "/rsvps",

@@ -31,7 +31,8 @@ async def requires_event_member(connection: ASGIConnection, _: BaseRouteHandler)
 
 async def requires_event_member_by_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     """`requires_event_member` on a route that skips the authentication middleware: the
-    token, the membership and the event are one statement (GET /events/{id})."""
+    token, the membership and the event are one statement (the event's hottest routes:
+    reading it and answering it). The caller is `Access.user_id`; `request.user` is unset."""
     token = bearer_token(connection)
     # 401 before 400 or 404, as the middleware answers
     access = await find_access_by_token(path_id_or_zero(connection, "event_id"), token)

@@ -5,18 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from operator import itemgetter
 
 from rendezvous.core.db import Row, fetch
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
 from rendezvous.events.tables import Event as EventRow
-from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tally import Ballot, Option, tally
 
 # RSVP rows by user id: status, guests, waitlisted, queue_seq
-RsvpRows = dict[int, dict[str, Any]]
+RsvpRows = dict[int, Row]
 
 EVENT_COLUMNS = (
     EventRow.id,
@@ -49,12 +48,12 @@ _EVENT_FOR_MEMBER = (
     f"SELECT {_COLUMNS}, m.role AS caller_role FROM event e "  # noqa: S608 - column names
     'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}'
 )
-# GET /events/{id} in one statement: the bearer token, the caller's role in the event's
-# group and the event. No row: no such token; a row without a role: no such event, or
-# not the caller's to see.
+# The hottest event routes (reading it, answering it) in one statement: the bearer
+# token, the caller's role in the event's group and the event. No row: no such token;
+# a row without a role: no such event, or not the caller's to see.
 _EVENT_FOR_TOKEN = (
-    "SELECT t.id AS token_id, t.last_used_at AS token_used_at, m.role AS caller_role, "  # noqa: S608
-    f"{_COLUMNS} FROM api_token t "
+    'SELECT t.id AS token_id, t.last_used_at AS token_used_at, t."user" AS caller_id, '  # noqa: S608
+    f"m.role AS caller_role, {_COLUMNS} FROM api_token t "
     "LEFT JOIN event e ON e.id = {} "
     'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
     "WHERE t.token_hash = {}"
@@ -290,7 +289,7 @@ async def seating_answers(event_id: int, user_id: int | None) -> RsvpRows:
         event_id,
         user_id,
     )
-    return {row["user"]: {**row, "waitlisted": bool(row["waitlisted"])} for row in rows}
+    return {row["user"]: row for row in rows}
 
 
 _SAVE_ANSWER = (
@@ -319,14 +318,17 @@ async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
 
 def seating_of(rows: RsvpRows) -> Seating:
     """The seating the stored yes-RSVPs describe; the waitlist in the order people joined."""
-    yes = [row for row in rows.values() if row["status"] == "yes"]
-    seated = tuple(
-        Party(row["user"], 1 + row["guests"])
-        for row in sorted(yes, key=lambda row: row["user"])
-        if not row["waitlisted"]
+    seated: list[Row] = []
+    waiting: list[Row] = []
+    for row in rows.values():
+        if row["status"] == "yes":
+            (waiting if row["waitlisted"] else seated).append(row)
+    seated.sort(key=itemgetter("user"))
+    waiting.sort(key=itemgetter("queue_seq"))
+    return Seating(
+        tuple(Party(row["user"], 1 + row["guests"]) for row in seated),
+        tuple(Party(row["user"], 1 + row["guests"]) for row in waiting),
     )
-    waiting = sorted((row for row in yes if row["waitlisted"]), key=lambda row: row["queue_seq"])
-    return Seating(seated, tuple(Party(row["user"], 1 + row["guests"]) for row in waiting))
 
 
 async def promote_rows(event_id: int, before: Seating, after: Seating) -> None:
@@ -334,6 +336,10 @@ async def promote_rows(event_id: int, before: Seating, after: Seating) -> None:
     waited = {party.user_id for party in before.waitlist}
     promoted = [party.user_id for party in after.seated if party.user_id in waited]
     if promoted:
-        await RsvpRow.update({RsvpRow.waitlisted: False, RsvpRow.queue_seq: None}).where(
-            (RsvpRow.event == event_id) & RsvpRow.user.is_in(promoted)
+        await fetch(
+            "UPDATE rsvp SET waitlisted = {}, queue_seq = NULL "  # noqa: S608 - placeholders
+            f'WHERE event = {{}} AND "user" IN ({_in(len(promoted))})',
+            False,
+            event_id,
+            *promoted,
         )

@@ -63,6 +63,7 @@ class Access:
     """What the guards learn about an event and the caller."""
 
     event_id: int
+    user_id: int  # the caller
     group_id: int
     created_by: int | None
     role: Role
@@ -74,7 +75,7 @@ async def find_access(event_id: int, user_id: int) -> Access | None:
     row = await event_for_member(event_id, user_id)
     if row is None:
         return None
-    return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
+    return Access(event_id, user_id, row["group"], row["created_by"], row["caller_role"], row)
 
 
 async def find_access_by_token(event_id: int, token: str) -> Access | None:
@@ -86,7 +87,9 @@ async def find_access_by_token(event_id: int, token: str) -> Access | None:
     await note_token_use(row["token_id"], row["token_used_at"])
     if row["caller_role"] is None:
         return None
-    return Access(event_id, row["group"], row["created_by"], row["caller_role"], row)
+    return Access(
+        event_id, row["caller_id"], row["group"], row["created_by"], row["caller_role"], row
+    )
 
 
 # What a worker keeps about events between requests: their tallies, by UID and revision
