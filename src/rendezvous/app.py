@@ -42,6 +42,7 @@ from rendezvous.events.services import events
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
 from rendezvous.geo.services import geocoding, provide_geocoder, provide_meeting_places
 from rendezvous.groups.controllers import GroupController, InviteController
+from rendezvous.groups.services import groups
 from rendezvous.settings import get_settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -76,7 +77,7 @@ def create_app() -> Litestar:
             FeedLinkController,
             FeedController,
         ],
-        lifespan=[database, geocoding, events, calendars, rate_limit_store_lifespan],
+        lifespan=[database, geocoding, groups, events, calendars, rate_limit_store_lifespan],
         stores={STORE: rate_limit_store(settings)},
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),

@@ -1,5 +1,7 @@
 """Groups, members and roles: who sees what, who may do what."""
 
+from typing import Any
+
 import pytest
 
 from tests.helpers import Api, Person, assert_error, circle
@@ -197,3 +199,46 @@ async def test_owner_deletes_the_group(api: Api) -> None:
     for person in (owner, admin, member):
         assert_error(await api.get(f"/groups/{group_id}", person), 404)
         assert (await api.get("/groups", person)).json()["total"] == 0
+
+
+async def test_a_group_read_follows_every_change_to_it_and_its_members(api: Api) -> None:
+    """Workers keep a group's members between reads (keyed by its revision); every kind
+    of change must reach the next read, which here always follows a read that filled
+    the cache."""
+    owner = await api.signup("Olive")
+    mo = await api.signup("Mo")
+    group_id = await api.group(owner, "Forum friends")
+    path = f"/groups/{group_id}"
+
+    async def change(method: str, url: str, who: Person, **kw: Any) -> dict[str, Any]:
+        await api.get(path, owner)  # fills the cache before the change
+        response = await api.request(method, url, who, **kw)
+        assert response.status_code in (200, 201, 204), response.text
+        body: dict[str, Any] = (await api.get(path, owner)).json()
+        return body
+
+    def member(body: dict[str, Any], person: Person) -> dict[str, Any] | None:
+        return next((m for m in body["members"] if m["user_id"] == person.id), None)
+
+    code = await api.invite(group_id, owner)
+    body = await change("POST", f"/invites/{code}/accept", mo)
+    assert body["member_count"] == 2 and member(body, mo) is not None
+    body = await change(
+        "PATCH", f"/groups/{group_id}/members/{mo.id}", owner, json={"role": "admin"}
+    )
+    assert member(body, mo)["role"] == "admin"  # type: ignore[index]
+    body = await change("PATCH", path, owner, json={"name": "Forum mums"})
+    assert body["name"] == "Forum mums"
+    body = await change("PATCH", "/me", mo, json={"name": "Maureen", "region": "York, UK"})
+    assert member(body, mo)["name"] == "Maureen"  # type: ignore[index]
+    assert member(body, mo)["region_label"].startswith("York")  # type: ignore[index]
+    body = await change("PATCH", "/me", mo, json={"timezone": "Europe/Paris"})
+    assert member(body, mo)["timezone"] == "Europe/Paris"  # type: ignore[index]
+    body = await change("DELETE", f"/groups/{group_id}/members/{mo.id}", mo)
+    assert body["member_count"] == 1 and member(body, mo) is None
+
+    # a group made after another was deleted shows its own members, whatever its id
+    assert (await api.delete(path, owner)).status_code == 204
+    again = await api.group(mo, "Another")
+    body = (await api.get(f"/groups/{again}", mo)).json()
+    assert [m["name"] for m in body["members"]] == ["Maureen"]

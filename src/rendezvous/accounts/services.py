@@ -137,6 +137,12 @@ async def _update_user(user_id: int, data: UserUpdate, place: GeocodeResult | No
     rows = await query.where(UserRow.id == user_id).returning(*_USER_COLUMNS)
     if not rows:
         raise NotFound("User not found")
+    # The member lists of the user's groups show their name, region and time zone.
+    await fetch(
+        'UPDATE friend_group SET revision = revision + 1 WHERE id IN (SELECT "group" '
+        'FROM membership WHERE "user" = {})',
+        user_id,
+    )
     return _user(rows[0])
 
 

@@ -36,7 +36,9 @@ async def requires_member_by_token(connection: ASGIConnection, _: BaseRouteHandl
     left in request state for the handler."""
     token = bearer_token(connection)
     # 401 before 400 or 404, as the middleware answers
-    group = await find_group_by_token(path_id_or_zero(connection, "group_id"), token)
+    group = await find_group_by_token(
+        path_id_or_zero(connection, "group_id"), token, connection.app.state.group_members
+    )
     checked_path_id(connection, "group_id")
     if group is None:
         raise NotFound("Group not found")

@@ -7,15 +7,19 @@ settled state even under concurrent requests.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
+from litestar import Litestar
 from piccolo.query.functions.aggregate import Count
 
 from rendezvous.accounts.services import note_token_use
-from rendezvous.core.db import Row, fetch, for_update, transactional
+from rendezvous.core.db import Row, fetch, transactional
 from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
+from rendezvous.core.lru import Lru
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
@@ -70,46 +74,43 @@ async def find_role(group_id: int, user_id: int) -> Role | None:
 
 
 # Written out, as the hottest reads are: one row per member, oldest first.
-_MEMBER_ROWS = (
-    "g.id, g.name, g.description, g.created_at, u.id AS user_id, u.name AS member_name, "
-    "m.role, u.region_label, u.timezone, m.joined_at"
+_MEMBERS = (
+    "SELECT u.id AS user_id, u.name, m.role, u.region_label, u.timezone, m.joined_at "
+    'FROM membership m JOIN app_user u ON u.id = m."user" WHERE m."group" = {} ORDER BY m.id'
 )
-_GROUP_WITH_MEMBERS = (
-    f"SELECT {_MEMBER_ROWS} FROM friend_group g "  # noqa: S608 - no values
-    'JOIN membership m ON m."group" = g.id '
-    'JOIN app_user u ON u.id = m."user" WHERE g.id = {} ORDER BY m.id'
-)
+_GROUP = "SELECT id, name, description, created_at, revision FROM friend_group WHERE id = {}"
 # GET /groups/{id} in one statement: the bearer token, the caller's role in the group
-# and the group's members. No row: no such token; null roles: not the caller's group.
-_GROUP_FOR_TOKEN = (
-    "SELECT t.id AS token_id, t.last_used_at AS token_used_at, me.role AS caller_role, "  # noqa: S608
-    f"{_MEMBER_ROWS} FROM api_token t "
+# and the group. No row: no such token; a null role: not the caller's group.
+_GROUP_FOR_BEARER = (
+    "SELECT t.id AS token_id, t.last_used_at AS token_used_at, me.role AS caller_role, "
+    "g.id, g.name, g.description, g.created_at, g.revision FROM api_token t "
     'LEFT JOIN membership me ON me."user" = t."user" AND me."group" = {} '
     'LEFT JOIN friend_group g ON g.id = me."group" '
-    'LEFT JOIN membership m ON m."group" = g.id '
-    'LEFT JOIN app_user u ON u.id = m."user" '
-    "WHERE t.token_hash = {} ORDER BY m.id"
+    "WHERE t.token_hash = {}"
 )
 
+# What a worker keeps about groups between requests: their members, by id, creation
+# time (SQLite may give a deleted group's id to a new one) and revision.
+GroupMembers = Lru[tuple[int, datetime, int], list[Member]]
 
-def _group(rows: list[Row], role: Role) -> Group:
-    members = [
-        Member(
-            user_id=row["user_id"],
-            name=row["member_name"],
-            role=row["role"],
-            region_label=row["region_label"],
-            timezone=row["timezone"],
-            joined_at=row["joined_at"],
-        )
-        for row in rows
-    ]
-    group = rows[0]
+
+@asynccontextmanager
+async def groups(app: Litestar) -> AsyncIterator[None]:
+    """Lifespan: the members cache, once per worker."""
+    app.state.group_members = GroupMembers(max_weight=1_000_000, weigh=len)
+    yield
+
+
+async def _members(group_id: int) -> list[Member]:
+    return [Member(**row) for row in await fetch(_MEMBERS, group_id)]
+
+
+def _group(row: Row, role: Role, members: list[Member]) -> Group:
     return Group(
-        id=group["id"],
-        name=group["name"],
-        description=group["description"],
-        created_at=group["created_at"],
+        id=row["id"],
+        name=row["name"],
+        description=row["description"],
+        created_at=row["created_at"],
         role=role,
         member_count=len(members),
         members=members,
@@ -118,22 +119,29 @@ def _group(rows: list[Row], role: Role) -> Group:
 
 async def get_group(group_id: int, role: Role) -> Group:
     """The group with its members; `role` is the caller's."""
-    rows = await fetch(_GROUP_WITH_MEMBERS, group_id)
+    rows = await fetch(_GROUP, group_id)
     if not rows:
         raise NotFound("Group not found")
-    return _group(rows, role)
+    return _group(rows[0], role, await _members(group_id))
 
 
-async def find_group_by_token(group_id: int, token: str) -> Group | None:
-    """The group as its member holding this bearer token sees it, in one statement; None
-    when it is not theirs to see (or does not exist). Unauthenticated for an unknown
-    token."""
-    rows = await fetch(_GROUP_FOR_TOKEN, group_id, hash_secret(token))
+async def find_group_by_token(group_id: int, token: str, cache: GroupMembers) -> Group | None:
+    """The group as its member holding this bearer token sees it: one statement, and the
+    members from the cache unless the group's revision moved on. None when it is not
+    theirs to see (or does not exist); Unauthenticated for an unknown token."""
+    rows = await fetch(_GROUP_FOR_BEARER, group_id, hash_secret(token))
     if not rows:
         raise Unauthenticated("Invalid or revoked token")
-    await note_token_use(rows[0]["token_id"], rows[0]["token_used_at"])
-    role = rows[0]["caller_role"]
-    return None if role is None else _group(rows, role)
+    row = rows[0]
+    await note_token_use(row["token_id"], row["token_used_at"])
+    if row["caller_role"] is None:
+        return None
+    key = (row["id"], row["created_at"], row["revision"])
+    members = cache.get(key)
+    if members is None:
+        members = await _members(group_id)
+        cache.put(key, members)
+    return _group(row, row["caller_role"], members)
 
 
 async def list_groups(user_id: int, limit: int, offset: int) -> Page[GroupSummary]:
@@ -181,6 +189,7 @@ async def create_group(user_id: int, data: GroupCreate) -> Group:
 
 @transactional
 async def update_group(group_id: int, role: Role, data: GroupUpdate) -> Group:
+    await _lock_group(group_id)
     changes: dict[Any, Any] = {}
     if data.name is not msgspec.UNSET:
         changes[GroupRow.name] = data.name
@@ -200,7 +209,11 @@ async def delete_group(group_id: int) -> None:
 
 
 async def _lock_group(group_id: int) -> None:
-    rows = await fetch(for_update("SELECT id FROM friend_group WHERE id = {}"), group_id)
+    """Lock the group's row until the transaction ends, bumping its revision: every
+    change to a group starts here (an UPDATE locks as SELECT ... FOR UPDATE would)."""
+    rows = await fetch(
+        "UPDATE friend_group SET revision = revision + 1 WHERE id = {} RETURNING id", group_id
+    )
     if not rows:
         raise NotFound("Group not found")
 
