@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import logging.config
+import os
 import sys
 from collections.abc import Callable
 
@@ -39,6 +40,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
     # Migrate once here, before uvicorn starts its workers, so they never race; a
     # server's output is its log.
     _migrate(logging.getLogger("rendezvous.migrate").info)
+    _size_pools(args.workers)
     uvicorn.run(
         "rendezvous.app:create_app",
         factory=True,
@@ -50,6 +52,36 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_config=logging_config(get_settings().log_level),
         access_log=False,
         timeout_graceful_shutdown=30,
+    )
+
+
+def _size_pools(workers: int) -> None:
+    """On PostgreSQL, give each worker a pool that fits the server with the others: the
+    size found goes to the workers through the environment they inherit."""
+    from rendezvous.core.db import get_engine, pool_size_for, usable_connections
+
+    log = logging.getLogger("rendezvous.serve")
+    usable = asyncio.run(usable_connections(get_engine()))
+    if usable is None:
+        return
+    if "RENDEZVOUS_DB_POOL_SIZE" in os.environ:
+        size = get_settings().db_pool_size
+        if workers * size > usable:
+            log.warning(
+                "%d workers x %d connections exceed the %d the database server accepts",
+                workers,
+                size,
+                usable,
+            )
+    else:
+        size = pool_size_for(workers, usable)
+        os.environ["RENDEZVOUS_DB_POOL_SIZE"] = str(size)
+        get_settings.cache_clear()  # a single worker runs in this very process
+    log.info(
+        "database pools: %d worker(s) x up to %d connections (the server accepts %d)",
+        workers,
+        size,
+        usable,
     )
 
 

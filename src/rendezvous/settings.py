@@ -68,7 +68,7 @@ def _int(name: str, default: int, low: int, high: int) -> int:
 class Settings:
     database: DatabaseConfig
     public_url: str
-    db_pool_size: int
+    db_pool_size: int  # per worker; `rendezvous serve` sizes it for the workers when unset
     sqlite_busy_timeout_ms: int
     log_level: str
     geocoder: str  # "offline" or "nominatim"

@@ -68,6 +68,9 @@ def test_several_processes_migrating_at_once_do_not_race(tmp_path: Path) -> None
             headers = {"Authorization": f"Bearer {signup.json()['token']}"}
             for _ in range(10):  # spread over both workers
                 assert httpx.get(f"{base}/me", headers=headers, timeout=10).status_code == 200
+        if url.startswith("postgresql"):  # each worker's pool was sized for two workers
+            log = next(tmp_path.glob("server-*.log")).read_text()
+            assert "2 worker(s) x up to 10 connections" in log, log
 
 
 def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:

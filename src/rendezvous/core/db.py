@@ -269,6 +269,31 @@ def for_update(select_sql: str) -> str:
 
 # --- lifecycle -----------------------------------------------------------------------
 
+DEFAULT_POOL_SIZE = 10  # more than this per worker does not help one event loop
+
+
+def pool_size_for(workers: int, usable_connections: int) -> int:
+    """Connections per worker when the pool size is not set: at most DEFAULT_POOL_SIZE,
+    and all the workers together take at most half of what the server allows, leaving
+    the rest to other hosts, tools and the migration lock."""
+    return max(1, min(DEFAULT_POOL_SIZE, usable_connections // (2 * workers)))
+
+
+async def usable_connections(engine: Engine) -> int | None:
+    """How many connections the PostgreSQL server accepts from ordinary roles; None on
+    SQLite."""
+    if not isinstance(engine, PostgresEngine):
+        return None
+    connection = await asyncpg.connect(**engine.config)
+    try:
+        usable: int = await connection.fetchval(
+            "SELECT current_setting('max_connections')::int "
+            "- current_setting('superuser_reserved_connections')::int"
+        )
+    finally:
+        await connection.close()
+    return usable
+
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
     """asyncpg's default reset costs a round trip (RESET ALL, UNLISTEN *, ...) every time
