@@ -36,7 +36,7 @@ from common import (
 )
 
 from rendezvous.geo.gazetteer import Gazetteer
-from rendezvous.geo.services import MIN_TOWN_POPULATION
+from rendezvous.geo.suggestions import MIN_TOWN_POPULATION
 
 EUROPE = {"GB", "IE", "FR", "DE", "NL", "BE", "ES", "PT", "IT", "AT", "CH", "DK", "PL", "CZ"}
 

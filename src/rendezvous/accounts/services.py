@@ -16,6 +16,7 @@ from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
 from rendezvous.geo.geocoder import CachedGeocoder
+from rendezvous.geo.queries import count_move
 from rendezvous.geo.schemas import GeocodeResult
 
 TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
@@ -131,6 +132,8 @@ async def _update_user(user_id: int, data: UserUpdate, place: GeocodeResult | No
     rows = await query.where(UserRow.id == user_id).returning(*_USER_COLUMNS)
     if not rows:
         raise NotFound("User not found")
+    if data.region is not msgspec.UNSET:
+        await count_move(user_id)  # venue suggestions use the members' coordinates
     return _user(rows[0])
 
 

@@ -26,6 +26,7 @@ from rendezvous.events.seating import NoRoom, promote, respond
 from rendezvous.events.tables import Event as EventRow
 from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tables import Vote as VoteRow
+from rendezvous.geo.queries import count_answer_change
 
 
 def seats_wanted(status: str, guests: int) -> int | None:
@@ -106,6 +107,8 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
             "responded_at": datetime.now(UTC),
         },
     )
+    if previous is None or previous["status"] != data.status:
+        await count_answer_change(event_id)  # venue suggestions go by the statuses
     return Rsvp(
         user_id=user_id,
         status=data.status,
@@ -133,6 +136,7 @@ async def _withdraw(event: dict[str, Any], rows: RsvpRows, user_id: int) -> None
     before = seating_of(rows)
     after = respond(before, event["capacity"], user_id, None)
     await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))
+    await count_answer_change(event["id"])  # venue suggestions go by the statuses
     await promote_rows(event["id"], before, after)
 
 

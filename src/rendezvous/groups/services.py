@@ -18,6 +18,7 @@ from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
+from rendezvous.geo.queries import count_member_change
 from rendezvous.groups.schemas import (
     Group,
     GroupCreate,
@@ -231,6 +232,7 @@ async def remove_member(group_id: int, actor_id: int, target_id: int) -> None:
     await MembershipRow.delete().where(
         (MembershipRow.group == group_id) & (MembershipRow.user == target_id)
     )
+    await count_member_change(group_id)  # venue suggestions are for the members
     # Imported here: the events slice builds on groups, not the other way round.
     from rendezvous.events.rsvps import forget_member
 
@@ -309,5 +311,6 @@ async def accept_invite(code: str, user_id: int) -> tuple[Membership, bool]:
     await MembershipRow.insert(
         MembershipRow(group=group_id, user=user_id, role="member", joined_at=now)
     )
+    await count_member_change(group_id)  # venue suggestions are for the members
     await InviteRow.update({InviteRow.uses: InviteRow.uses + 1}).where(InviteRow.id == invite["id"])
     return Membership(group_id=group_id, user_id=user_id, role="member"), True
