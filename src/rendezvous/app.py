@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -60,6 +61,15 @@ async def database(app: Litestar) -> AsyncIterator[None]:
         await close_pool(engine)
 
 
+@asynccontextmanager
+async def settled(_: Litestar) -> AsyncIterator[None]:
+    """Last at start-up: move everything made so far (modules, the gazetteer, the app)
+    out of the garbage collector's sight. A full collection then walks only what requests
+    made: about 0.1 ms instead of 20 ms, which showed as the slowest 1 % of requests."""
+    gc.freeze()
+    yield
+
+
 def create_app() -> Litestar:
     settings = get_settings()  # fail at start, not at the first request, on bad configuration
     app = Litestar(
@@ -77,7 +87,15 @@ def create_app() -> Litestar:
             FeedLinkController,
             FeedController,
         ],
-        lifespan=[database, geocoding, groups, events, calendars, rate_limit_store_lifespan],
+        lifespan=[
+            database,
+            geocoding,
+            groups,
+            events,
+            calendars,
+            rate_limit_store_lifespan,
+            settled,
+        ],
         stores={STORE: rate_limit_store(settings)},
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),

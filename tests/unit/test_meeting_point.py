@@ -11,6 +11,7 @@ from scipy.spatial.transform import Rotation
 from rendezvous.geo import meeting_point as mp
 from rendezvous.geo.meeting_point import (
     EARTH_RADIUS_KM,
+    distance_matrix_km,
     distances_km,
     geometric_median,
     minimax_centre,
@@ -378,6 +379,8 @@ def test_a_descent_started_on_a_member_that_is_not_optimal_moves_off_it() -> Non
 def test_members_all_in_one_place() -> None:
     centre = geometric_median([45.0], [7.0])
     assert (centre.latitude, centre.longitude, centre.total_km, centre.max_km) == (45, 7, 0, 0)
+    # Plain floats, as for any other centre, not numpy scalars: JSON encoders refuse those.
+    assert type(centre.latitude) is float and type(centre.longitude) is float
     centre = minimax_centre([45.0, 45.0, 45.0], [187.0, 187.0, 187.0])
     assert (centre.latitude, centre.longitude, centre.total_km) == (45, -173, 0)
     centre = geometric_median([90.0, 90.0], [0.0, 120.0])  # the pole, however written
@@ -424,6 +427,17 @@ def test_distances_agree_with_geopy_and_stay_accurate_at_the_extremes() -> None:
     assert distances_km(10, 20, [-10], [-160])[0] == pytest.approx(EARTH_RADIUS_KM * math.pi)
     tiny = distances_km(10, 20, [10 + 1e-9], [20])[0]  # 0.11 mm north
     assert tiny == pytest.approx(EARTH_RADIUS_KM * math.radians(1e-9), rel=1e-6)
+
+
+def test_a_distance_matrix_holds_the_distances_from_each_origin() -> None:
+    origins = [(51.5074, -0.1278), (10.0, 20.0), (-21.3, 157.9), (10.0 + 1e-9, 20.0)]
+    lat, lon = columns(PACIFIC + UK + [(-10.0, -160.0), (10.0, 20.0)])
+    matrix = distance_matrix_km(*columns(origins), lat, lon)
+    assert matrix.shape == (len(origins), len(lat))
+    for row, (olat, olon) in zip(matrix, origins, strict=True):
+        assert row == pytest.approx(distances_km(olat, olon, lat, lon), abs=1e-6)
+    assert matrix[1, -2] == pytest.approx(EARTH_RADIUS_KM * math.pi)  # antipodes
+    assert matrix[3, -1] == pytest.approx(EARTH_RADIUS_KM * math.radians(1e-9), rel=1e-6)  # 0.11 mm
 
 
 def python_ranking(members, weights, places, strategy):
@@ -502,6 +516,7 @@ def test_nearest_indices_break_ties_by_index_and_work_across_the_antimeridian() 
         lambda: rank_places([1.0], [1.0], None, [1.0], [1.0], "nearest"),  # type: ignore[arg-type]
         lambda: nearest_indices(0.0, 0.0, [1.0], [1.0], 0),
         lambda: distances_km(100.0, 0.0, [1.0], [1.0]),
+        lambda: distance_matrix_km([0.0], [0.0], [], []),
     ],
 )
 def test_bad_input_is_a_value_error(call) -> None:

@@ -4,18 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get
-from litestar.di import NamedDependency, Provide
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.enums import MediaType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
 from rendezvous.core.openapi import errors
 from rendezvous.events.controllers import EventId
-from rendezvous.events.guards import provide_access, requires_event_member
-from rendezvous.events.services import Access
-from rendezvous.geo import services
+from rendezvous.events.guards import requires_event_member
+from rendezvous.geo import suggestions
 from rendezvous.geo.geocoder import MAX_RESULTS, CachedGeocoder
 from rendezvous.geo.schemas import GeocodeResults, Strategy, Suggestions
-from rendezvous.geo.services import MeetingPlaces
+from rendezvous.geo.suggestions import MeetingPlaces
 from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
 
@@ -38,6 +39,18 @@ StrategyParam = Annotated[
     ),
 ]
 SuggestionLimit = Annotated[int, Parameter(ge=1, le=20, description="how many places, 1-20")]
+# Answers come already encoded (each worker keeps them), so the schema is named here.
+SUGGESTIONS = {
+    200: ResponseSpec(
+        data_container=Suggestions,
+        description="Real places, best first, with each located participant's distance",
+        generate_examples=False,
+    )
+}
+
+
+def _json(content: bytes) -> Response[bytes]:
+    return Response(content, media_type=MediaType.JSON)
 
 
 class GeocodeController(Controller):
@@ -60,32 +73,28 @@ class GeocodeController(Controller):
 class VenueSuggestionController(Controller):
     path = "/"
     tags = ["venues"]
-    dependencies = {"event_access": Provide(provide_access, sync_to_thread=False)}
 
     @get(
         "/events/{event_id:int}/venue-suggestions",
         operation_id="suggestEventVenues",
         guards=[requires_event_member],
-        responses=errors(400, 401, 404),
+        responses={**SUGGESTIONS, **errors(400, 401, 404)},
     )
     async def for_event(
         self,
         event_id: EventId,
-        event_access: NamedDependency[Access],
         meeting_places: NamedDependency[MeetingPlaces],
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
-    ) -> Suggestions:
+    ) -> Response[bytes]:
         """Real places for the members who said yes or maybe (everyone, until someone has)."""
-        return await services.suggest_for_event(
-            event_id, event_access.group_id, strategy, limit, meeting_places
-        )
+        return _json(await suggestions.suggest_for_event(event_id, strategy, limit, meeting_places))
 
     @get(
         "/groups/{group_id:int}/venue-suggestions",
         operation_id="suggestGroupVenues",
         guards=[requires_member],
-        responses=errors(400, 401, 404),
+        responses={**SUGGESTIONS, **errors(400, 401, 404)},
     )
     async def for_group(
         self,
@@ -93,6 +102,6 @@ class VenueSuggestionController(Controller):
         meeting_places: NamedDependency[MeetingPlaces],
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
-    ) -> Suggestions:
+    ) -> Response[bytes]:
         """Real places for all the group's members."""
-        return await services.suggest_for_group(group_id, strategy, limit, meeting_places)
+        return _json(await suggestions.suggest_for_group(group_id, strategy, limit, meeting_places))

@@ -30,7 +30,8 @@ class Point(ResponseBody):
     longitude: float
 
 
-class Distance(ResponseBody, gc=False):  # thousands per response: keep them out of the GC
+# Thousands per response: kept out of the GC, and built positionally (map(Distance, ...)).
+class Distance(ResponseBody, gc=False, kw_only=False):
     user_id: int
     km: float
 

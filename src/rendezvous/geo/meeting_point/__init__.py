@@ -15,7 +15,12 @@ from rendezvous.geo.meeting_point.ranking import (
     nearest_indices,
     rank_places,
 )
-from rendezvous.geo.meeting_point.sphere import EARTH_RADIUS_KM, Centre, distances_km
+from rendezvous.geo.meeting_point.sphere import (
+    EARTH_RADIUS_KM,
+    Centre,
+    distance_matrix_km,
+    distances_km,
+)
 from rendezvous.geo.meeting_point.total import geometric_median
 
 __all__ = [
@@ -23,6 +28,7 @@ __all__ = [
     "Centre",
     "PlaceIndex",
     "Ranking",
+    "distance_matrix_km",
     "distances_km",
     "geometric_median",
     "minimax_centre",

@@ -36,6 +36,19 @@ def distances_km(
     return EARTH_RADIUS_KM * _angles(points, origin[:, 0])
 
 
+def distance_matrix_km(
+    latitudes: npt.ArrayLike,
+    longitudes: npt.ArrayLike,
+    to_latitudes: npt.ArrayLike,
+    to_longitudes: npt.ArrayLike,
+) -> FloatArray:
+    """Great-circle distances from each of a few points (rows) to each of many (columns),
+    accurate at every separation: distances_km for several origins at once."""
+    _, _, origins = _members(latitudes, longitudes)
+    _, _, points = _members(to_latitudes, to_longitudes)
+    return EARTH_RADIUS_KM * np.stack([_angles(points, origin) for origin in origins.T])
+
+
 # --- vectors and validation -------------------------------------------------------------------
 
 
@@ -149,7 +162,7 @@ def _centre(
 ) -> Centre:
     angles = _angles(points, point)
     if member is not None:  # the answer is a member: give back its own coordinates, unrounded
-        latitude, longitude = member
+        latitude, longitude = float(member[0]), float(member[1])
     else:
         latitude = math.degrees(math.atan2(point[2], math.hypot(point[0], point[1])))
         longitude = math.degrees(math.atan2(point[1], point[0]))
