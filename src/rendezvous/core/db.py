@@ -5,8 +5,9 @@ Two engines behave differently where it matters:
   (a read-then-write in a DEFERRED transaction can fail with "database is locked"
   without waiting), and inside one process they queue on an asyncio lock so that the
   busy timeout only arbitrates between processes. WAL lets readers run meanwhile.
-- PostgreSQL runs through Piccolo's asyncpg pool; read-then-write rules lock the rows
-  they decide on with SELECT ... FOR UPDATE (see `for_update`).
+- PostgreSQL runs through Piccolo's asyncpg pool; read-then-write rules first lock the
+  row they decide on with an UPDATE that bumps its revision (events, groups), which
+  every other writer of the row waits for.
 Both retry transient failures (busy, serialization failure, deadlock) a few times and
 then answer 503 rather than 500.
 
@@ -30,11 +31,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
+import aiosqlite
 import asyncpg
 from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
 from piccolo.querystring import QueryString
 
 from rendezvous.core.errors import Unavailable
@@ -80,6 +82,9 @@ class RendezvousSQLiteEngine(SQLiteEngine):
             weakref.WeakKeyDictionary()
         )
         self._readers: dict[int, sqlite3.Connection] = {}
+        self._writers: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, aiosqlite.Connection
+        ] = weakref.WeakKeyDictionary()
 
     def read_now(self, sql: str, args: tuple[Any, ...]) -> list[Row]:
         """Run a read synchronously on this thread's read-only connection.
@@ -110,12 +115,63 @@ class RendezvousSQLiteEngine(SQLiteEngine):
             _, reader = self._readers.popitem()
             reader.close()
 
+    async def open_writer(self) -> None:
+        """Keep one connection for this event loop's write transactions until
+        `close_writer`: the writer queue lets one transaction at a time use it, and
+        opening a connection (a thread, the file, a PRAGMA) costs more than a small
+        transaction. Only a served app opens one; elsewhere each transaction opens its own."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._writers:
+            self._writers[loop] = await self.get_connection()  # Piccolo's: dict rows, FKs on
+
+    async def close_writer(self) -> None:
+        connection = self._writers.pop(asyncio.get_running_loop(), None)
+        if connection is not None:
+            await connection.close()
+
+    def write_transaction(self) -> SQLiteTransaction:
+        """A BEGIN IMMEDIATE transaction, on the kept connection when there is one."""
+        connection = self._writers.get(asyncio.get_running_loop())
+        if connection is None:
+            return self.transaction(transaction_type=TransactionType.immediate)
+        return _KeptConnectionTransaction(self, connection)
+
     def write_lock(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
         lock = self._write_locks.get(loop)
         if lock is None:
             lock = self._write_locks[loop] = asyncio.Lock()
         return lock
+
+
+class _KeptConnectionTransaction(SQLiteTransaction):
+    """Piccolo's SQLite transaction on a connection that outlives it."""
+
+    def __init__(self, engine: RendezvousSQLiteEngine, connection: aiosqlite.Connection) -> None:
+        super().__init__(engine, transaction_type=TransactionType.immediate)
+        self._kept = connection
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        return self._kept
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            # The connection's state is unknown now: the next transaction opens another.
+            engine = self.engine
+            assert isinstance(engine, RendezvousSQLiteEngine)
+            await engine.close_writer()
+            raise
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        return exception is None
 
 
 def create_engine(settings: Settings) -> Engine:
@@ -171,10 +227,7 @@ def is_unreachable(exc: BaseException) -> bool:
 @contextlib.asynccontextmanager
 async def _write_transaction(engine: Engine) -> AsyncIterator[None]:
     if isinstance(engine, RendezvousSQLiteEngine):
-        async with (
-            engine.write_lock(),
-            engine.transaction(transaction_type=TransactionType.immediate),
-        ):
+        async with engine.write_lock(), engine.write_transaction():
             yield
     else:
         async with engine.transaction():
@@ -260,13 +313,6 @@ async def fetch(sql: str, *args: Any) -> list[Row]:
     return await engine.run_querystring(QueryString(sql, *args))
 
 
-def for_update(select_sql: str) -> str:
-    """`select_sql` locking the rows it reads until the transaction ends: FOR UPDATE on
-    PostgreSQL. SQLite needs nothing, its write transactions being serialised already
-    (BEGIN IMMEDIATE and the writer queue)."""
-    return select_sql if is_sqlite() else f"{select_sql} FOR UPDATE"
-
-
 # --- lifecycle -----------------------------------------------------------------------
 
 DEFAULT_POOL_SIZE = 10  # more than this per worker does not help one event loop
@@ -305,12 +351,15 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 async def open_pool(engine: Engine, size: int) -> None:
     if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=size, reset=_keep_session)
+    elif isinstance(engine, RendezvousSQLiteEngine):
+        await engine.open_writer()
 
 
 async def close_pool(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
     elif isinstance(engine, RendezvousSQLiteEngine):
+        await engine.close_writer()
         engine.close_readers()
 
 

@@ -80,7 +80,7 @@ async def find_access(event_id: int, user_id: int) -> Access | None:
 
 async def find_access_by_token(event_id: int, token: str) -> Access | None:
     """`find_access` for a bearer token not yet looked up, in the same statement as the
-    event and its RSVP counts (`Access.row`). Unauthenticated for an unknown token."""
+    event (`Access.row`). Unauthenticated for an unknown token."""
     row = await event_for_token(event_id, hash_secret(token))
     if row is None:
         raise Unauthenticated("Invalid or revoked token")
