@@ -23,6 +23,7 @@ import fcntl
 import functools
 import io
 import logging
+import os
 import random
 import sqlite3
 import threading
@@ -82,6 +83,7 @@ class RendezvousSQLiteEngine(SQLiteEngine):
             weakref.WeakKeyDictionary()
         )
         self._readers: dict[int, sqlite3.Connection] = {}
+        self._turn_fd: int | None = None
         self._writers: weakref.WeakKeyDictionary[
             asyncio.AbstractEventLoop, aiosqlite.Connection
         ] = weakref.WeakKeyDictionary()
@@ -129,6 +131,35 @@ class RendezvousSQLiteEngine(SQLiteEngine):
         if connection is not None:
             await connection.close()
 
+    @contextlib.asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """This process's turn to write, among the worker processes sharing the file.
+
+        SQLite's busy handler polls in sleeps of up to 100 ms, so a process whose writers
+        follow each other back to back kept the write lock and starved the others (a p99
+        of seconds with two workers). Waiting in flock() instead, in a thread, lets the
+        kernel wake a waiting process as soon as the turn is free; every turn is taken
+        that way, so that a process finishing one does not always win the next.
+        """
+        if self._turn_fd is None:
+            self._turn_fd = os.open(f"{self.path}.write-turn", os.O_RDWR | os.O_CREAT, 0o600)
+        fd = self._turn_fd
+        waited = _TurnWait()
+        try:
+            await asyncio.wait_for(
+                asyncio.to_thread(waited.take, fd), self.connection_kwargs["timeout"]
+            )
+        except BaseException as exc:  # timed out or cancelled while waiting
+            if not waited.abandon():
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            if isinstance(exc, TimeoutError):
+                raise sqlite3.OperationalError("database is locked") from None
+            raise
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+
     def write_transaction(self) -> SQLiteTransaction:
         """A BEGIN IMMEDIATE transaction, on the kept connection when there is one."""
         connection = self._writers.get(asyncio.get_running_loop())
@@ -142,6 +173,31 @@ class RendezvousSQLiteEngine(SQLiteEngine):
         if lock is None:
             lock = self._write_locks[loop] = asyncio.Lock()
         return lock
+
+
+class _TurnWait:
+    """A flock() waited for in a thread, which its waiter may give up on: a turn granted
+    after that is handed straight back."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._state = "waiting"
+
+    def take(self, fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with self._guard:
+            if self._state == "abandoned":
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            else:
+                self._state = "taken"
+
+    def abandon(self) -> bool:
+        """Stop waiting. False if the turn was taken already: the caller must hand it back."""
+        with self._guard:
+            if self._state == "taken":
+                return False
+            self._state = "abandoned"
+            return True
 
 
 class _KeptConnectionTransaction(SQLiteTransaction):
@@ -227,7 +283,7 @@ def is_unreachable(exc: BaseException) -> bool:
 @contextlib.asynccontextmanager
 async def _write_transaction(engine: Engine) -> AsyncIterator[None]:
     if isinstance(engine, RendezvousSQLiteEngine):
-        async with engine.write_lock(), engine.write_transaction():
+        async with engine.write_lock(), engine.turn(), engine.write_transaction():
             yield
     else:
         async with engine.transaction():
