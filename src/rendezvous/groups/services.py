@@ -97,7 +97,8 @@ GroupMembers = Lru[tuple[int, datetime, int], list[Member]]
 @asynccontextmanager
 async def groups(app: Litestar) -> AsyncIterator[None]:
     """Lifespan: the members cache, once per worker."""
-    app.state.group_members = GroupMembers(max_weight=1_000_000, weigh=len)
+    # Weighed in members: 100,000 of them take about 25 MB.
+    app.state.group_members = GroupMembers(max_weight=100_000, weigh=len)
     yield
 
 
