@@ -139,7 +139,9 @@ class RendezvousSQLiteEngine(SQLiteEngine):
         follow each other back to back kept the write lock and starved the others (a p99
         of seconds with two workers). Waiting in flock() instead, in a thread, lets the
         kernel wake a waiting process as soon as the turn is free; every turn is taken
-        that way, so that a process finishing one does not always win the next.
+        that way, so that a process finishing one does not always win the next. The turn
+        only decides who goes next: BEGIN IMMEDIATE still takes SQLite's own write lock,
+        which is what keeps writes safe.
         """
         if self._turn_fd is None:
             self._turn_fd = os.open(f"{self.path}.write-turn", os.O_RDWR | os.O_CREAT, 0o600)
