@@ -11,7 +11,7 @@ from rendezvous.accounts.schemas import NewToken, SignUp, Token, User, UserCreat
 from rendezvous.accounts.tables import ApiToken
 from rendezvous.accounts.tables import User as UserRow
 from rendezvous.core.db import Row, fetch, transactional
-from rendezvous.core.errors import Conflict, NotFound
+from rendezvous.core.errors import Conflict, NotFound, Unauthenticated
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret, new_secret
@@ -96,6 +96,16 @@ async def authenticate(token: str) -> Authenticated | None:
     row = rows[0]
     await note_token_use(row["token_id"], row["last_used_at"])
     return Authenticated(user=_user(row), token_id=row["token_id"])
+
+
+async def bearer_checked(row: Row | None) -> Row:
+    """For the statements that check a bearer token beside what they read (`token_id`
+    and `token_used_at` columns from api_token): Unauthenticated when the token matched
+    no row; otherwise its use is recorded and the row returned."""
+    if row is None:
+        raise Unauthenticated("Invalid or revoked token")
+    await note_token_use(row["token_id"], row["token_used_at"])
+    return row
 
 
 async def note_token_use(token_id: int, last_used_at: datetime | None) -> None:

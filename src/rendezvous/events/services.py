@@ -17,9 +17,9 @@ import msgspec
 from litestar import Litestar
 from litestar.datastructures import State
 
-from rendezvous.accounts.services import note_token_use
+from rendezvous.accounts.services import bearer_checked
 from rendezvous.core.db import Row, transactional
-from rendezvous.core.errors import Conflict, Invalid, NotFound, Unauthenticated
+from rendezvous.core.errors import Conflict, Invalid, NotFound
 from rendezvous.core.lru import Lru
 from rendezvous.core.schemas import Page
 from rendezvous.core.tokens import hash_secret
@@ -81,10 +81,7 @@ async def find_access(event_id: int, user_id: int) -> Access | None:
 async def find_access_by_token(event_id: int, token: str) -> Access | None:
     """`find_access` for a bearer token not yet looked up, in the same statement as the
     event (`Access.row`). Unauthenticated for an unknown token."""
-    row = await event_for_token(event_id, hash_secret(token))
-    if row is None:
-        raise Unauthenticated("Invalid or revoked token")
-    await note_token_use(row["token_id"], row["token_used_at"])
+    row = await bearer_checked(await event_for_token(event_id, hash_secret(token)))
     if row["caller_role"] is None:
         return None
     return Access(

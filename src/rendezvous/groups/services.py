@@ -16,9 +16,9 @@ import msgspec
 from litestar import Litestar
 from piccolo.query.functions.aggregate import Count
 
-from rendezvous.accounts.services import note_token_use
+from rendezvous.accounts.services import bearer_checked
 from rendezvous.core.db import Row, fetch, transactional
-from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound, Unauthenticated
+from rendezvous.core.errors import Conflict, Forbidden, Gone, NotFound
 from rendezvous.core.lru import Lru
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -43,14 +43,6 @@ INVITE_PREFIX = "inv"
 MAX_MEMBERS = 5000
 ADMIN_ROLES: frozenset[Role] = frozenset({"owner", "admin"})
 
-_MEMBER_COLUMNS = (
-    MembershipRow.user.id.as_alias("user_id"),
-    MembershipRow.user.name.as_alias("name"),
-    MembershipRow.role,
-    MembershipRow.user.region_label.as_alias("region_label"),
-    MembershipRow.user.timezone.as_alias("timezone"),
-    MembershipRow.joined_at,
-)
 _INVITE_COLUMNS = (
     InviteRow.id,
     InviteRow.group.as_alias("group_id"),
@@ -73,11 +65,13 @@ async def find_role(group_id: int, user_id: int) -> Role | None:
     return rows[0]["role"] if rows else None
 
 
-# Written out, as the hottest reads are: one row per member, oldest first.
-_MEMBERS = (
+# Written out, as the hottest reads are: members as Member takes them.
+_MEMBER_ROWS = (
     "SELECT u.id AS user_id, u.name, m.role, u.region_label, u.timezone, m.joined_at "
-    'FROM membership m JOIN app_user u ON u.id = m."user" WHERE m."group" = {} ORDER BY m.id'
+    'FROM membership m JOIN app_user u ON u.id = m."user" WHERE m."group" = {}'
 )
+_MEMBERS = f"{_MEMBER_ROWS} ORDER BY m.id"  # oldest first
+_MEMBER = f'{_MEMBER_ROWS} AND m."user" = {{}}'
 _GROUP = "SELECT id, name, description, created_at, revision FROM friend_group WHERE id = {}"
 # GET /groups/{id} in one statement: the bearer token, the caller's role in the group
 # and the group. No row: no such token; a null role: not the caller's group.
@@ -131,10 +125,7 @@ async def find_group_by_token(group_id: int, token: str, cache: GroupMembers) ->
     members from the cache unless the group's revision moved on. None when it is not
     theirs to see (or does not exist); Unauthenticated for an unknown token."""
     rows = await fetch(_GROUP_FOR_BEARER, group_id, hash_secret(token))
-    if not rows:
-        raise Unauthenticated("Invalid or revoked token")
-    row = rows[0]
-    await note_token_use(row["token_id"], row["token_used_at"])
+    row = await bearer_checked(rows[0] if rows else None)
     if row["caller_role"] is None:
         return None
     key = (row["id"], row["created_at"], row["revision"])
@@ -234,14 +225,10 @@ async def _owner_count(group_id: int) -> int:
 
 
 async def _get_member(group_id: int, user_id: int) -> Member:
-    row = await (
-        MembershipRow.select(*_MEMBER_COLUMNS)
-        .where((MembershipRow.group == group_id) & (MembershipRow.user == user_id))
-        .first()
-    )
-    if row is None:
+    rows = await fetch(_MEMBER, group_id, user_id)
+    if not rows:
         raise NotFound("That user is not a member of this group")
-    return Member(**row)
+    return Member(**rows[0])
 
 
 @transactional
