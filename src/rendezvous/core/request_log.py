@@ -7,11 +7,12 @@ codes, feed secrets and members' coordinates stay out of the logs.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
+import os
 import re
 import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +65,16 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
+# Request ids need to be unique, not secret: this process's random prefix and a counter
+# (uuid4 cost as much as the rest of this wrapper).
+_ID_PREFIX = os.urandom(8).hex()
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    return f"{_ID_PREFIX}{next(_id_counter):016x}"
+
+
 def request_id_of(scope: Scope) -> str | None:
     rid: str | None = scope.get("state", {}).get("request_id")
     return rid
@@ -80,16 +91,14 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = next(
-            (
-                value.decode("latin-1")
-                for name, value in scope["headers"]
-                if name == b"x-request-id"
-            ),
-            "",
-        )
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
+        id_header = (b"x-request-id", request_id.encode())
         started = time.perf_counter()
         status = 500  # if the app fails before answering, the server answers 500
 
@@ -97,24 +106,20 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {
-                    **message,
-                    "headers": [
-                        *message.get("headers", []),
-                        (b"x-request-id", request_id.encode()),
-                    ],
-                }
+                # the message is the app's own, made for this response
+                message["headers"] = [*message.get("headers", ()), id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            fields = {
-                "request_id": request_id,
-                "method": scope.get("method"),
-                # the route, not the path: paths can hold secrets (feeds, invite codes)
-                "path": scope.get("path_template") or "(no route)",
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            }
-            request_log.info("request", extra={_FIELDS: fields})
+            if request_log.isEnabledFor(logging.INFO):
+                fields = {
+                    "request_id": request_id,
+                    "method": scope.get("method"),
+                    # the route, not the path: paths can hold secrets (feeds, invite codes)
+                    "path": scope.get("path_template") or "(no route)",
+                    "status": status,
+                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                }
+                request_log.info("request", extra={_FIELDS: fields})

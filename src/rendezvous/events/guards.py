@@ -29,17 +29,19 @@ async def requires_event_member(connection: ASGIConnection, _: BaseRouteHandler)
     await _access(connection)
 
 
-async def requires_event_member_by_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """`requires_event_member` on a route that skips the authentication middleware: the
-    token, the membership and the event are one statement (the event's hottest routes:
-    reading it and answering it). The caller is `Access.user_id`; `request.user` is unset."""
-    token = bearer_token(connection)
-    # 401 before 400 or 404, as the middleware answers
-    access = await find_access_by_token(path_id_or_zero(connection, "event_id"), token)
-    checked_path_id(connection, "event_id")
+async def provide_access_by_token(request: Request) -> Access:
+    """`requires_event_member` and `provide_access`, as one dependency, for a route that
+    skips the authentication middleware: the token, the membership and the event are one
+    statement (the event's hottest routes: reading it and answering it). The caller is
+    `Access.user_id`; `request.user` is unset. A dependency rather than a guard because
+    Litestar copies the handler for every guard call; dependencies resolve before the
+    path parameters are checked, so 401 still comes before 400 and 404."""
+    token = bearer_token(request)
+    access = await find_access_by_token(path_id_or_zero(request, "event_id"), token)
+    checked_path_id(request, "event_id")
     if access is None:
         raise NotFound("Event not found")
-    connection.state[ACCESS_STATE_KEY] = access
+    return access
 
 
 async def requires_event_organiser(connection: ASGIConnection, _: BaseRouteHandler) -> None:

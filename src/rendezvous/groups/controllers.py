@@ -18,11 +18,10 @@ from rendezvous.core.schemas import MAX_ID, Page
 from rendezvous.groups import services
 from rendezvous.groups.guards import (
     provide_caller_role,
-    provide_group,
+    provide_group_by_token,
     requires_group_admin,
     requires_group_owner,
     requires_member,
-    requires_member_by_token,
 )
 from rendezvous.groups.schemas import (
     Group,
@@ -49,7 +48,6 @@ class GroupController(Controller):
     tags = ["groups"]
     dependencies = {
         "caller_role": Provide(provide_caller_role, sync_to_thread=False),
-        "group": Provide(provide_group, sync_to_thread=False),
     }
 
     @post("/", operation_id="createGroup", responses=errors(400, 401, 413))
@@ -67,7 +65,7 @@ class GroupController(Controller):
     @get(
         "/{group_id:int}",
         operation_id="getGroup",
-        guards=[requires_member_by_token],
+        dependencies={"group": Provide(provide_group_by_token)},
         opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404),
     )

@@ -14,7 +14,6 @@ from rendezvous.groups.schemas import Group, Role
 from rendezvous.groups.services import ADMIN_ROLES, find_group_by_token, find_role
 
 ROLE_STATE_KEY = "group_role"
-GROUP_STATE_KEY = "group"
 
 
 async def _caller_role(connection: ASGIConnection) -> Role:
@@ -30,19 +29,21 @@ async def requires_member(connection: ASGIConnection, _: BaseRouteHandler) -> No
     await _caller_role(connection)
 
 
-async def requires_member_by_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
-    """`requires_member` on a route that skips the authentication middleware: the token,
-    the membership and the group with its members are one statement (GET /groups/{id}),
-    left in request state for the handler."""
-    token = bearer_token(connection)
-    # 401 before 400 or 404, as the middleware answers
+async def provide_group_by_token(request: Request) -> Group:
+    """`requires_member` and the group, as a dependency, for a route that skips the
+    authentication middleware (GET /groups/{id}): the token, the membership and the group
+    with its members are one statement. A dependency rather than a guard because Litestar
+    copies the handler for every guard call, which cost as much as the cached read.
+    Dependencies resolve before the path parameters are checked, so 401 still comes
+    before 400 and 404, as the middleware answers."""
+    token = bearer_token(request)
     group = await find_group_by_token(
-        path_id_or_zero(connection, "group_id"), token, connection.app.state.group_members
+        path_id_or_zero(request, "group_id"), token, request.app.state.group_members
     )
-    checked_path_id(connection, "group_id")
+    checked_path_id(request, "group_id")
     if group is None:
         raise NotFound("Group not found")
-    connection.state[GROUP_STATE_KEY] = group
+    return group
 
 
 async def requires_group_admin(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -53,12 +54,6 @@ async def requires_group_admin(connection: ASGIConnection, _: BaseRouteHandler) 
 async def requires_group_owner(connection: ASGIConnection, _: BaseRouteHandler) -> None:
     if await _caller_role(connection) != "owner":
         raise Forbidden("Only the group's owners can do this")
-
-
-def provide_group(request: Request) -> Group:
-    """The group, as `requires_member_by_token` read it."""
-    group: Group = request.state[GROUP_STATE_KEY]
-    return group
 
 
 def provide_caller_role(request: Request) -> Role:
