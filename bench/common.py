@@ -138,6 +138,35 @@ def wrk(label: str, url: str, script: Path | None, connections: int, seconds: in
     return Result(label, rps, p50, p99, errors)
 
 
+def beside_bare(
+    label: str,
+    url: str,
+    script: Path | None,
+    bare_url: str,
+    bare_script: Path | None,
+    connections: int,
+    seconds: int,
+    rounds: int,
+) -> tuple[Result, Result]:
+    """An endpoint and the bare one, measured by turns (bare, endpoint, bare, ...) for
+    `seconds` each in all, and each the median of its rounds by req/s.
+
+    On a shared machine the throughput drifts by tens of per cent over a minute: measured
+    in turns, both see the same drift, and their ratio holds still.
+    """
+    each = max(2, seconds // rounds)
+    bare_label = f"bare {label.split()[0]} /bare"
+    bares, results = [], []
+    for _ in range(rounds):
+        bares.append(wrk(bare_label, bare_url, bare_script, connections, each))
+        results.append(wrk(label, url, script, connections, each))
+    return _median(results), _median(bares)
+
+
+def _median(results: list[Result]) -> Result:
+    return sorted(results, key=lambda r: r.requests_per_s)[len(results) // 2]
+
+
 # An invite admits at most 1,000 people.
 INVITE_MAX_USES = 1000
 

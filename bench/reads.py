@@ -24,6 +24,7 @@ from common import (
     DEFAULT_PG_SERVER,
     Result,
     bare_server,
+    beside_bare,
     database,
     engines,
     lua_script,
@@ -31,7 +32,6 @@ from common import (
     rendezvous_server,
     seed_group,
     workdir,
-    wrk,
 )
 
 MEMBERS = 50
@@ -70,6 +70,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="turns with the bare endpoint")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--engines", default="sqlite,postgres")
@@ -82,24 +83,33 @@ def main() -> None:
         with database(engine, args.pg_server, work) as url:
             for workers in (int(w) for w in args.workers.split(",")):
                 setting = f"{engine}, {workers} worker(s)"
-                with bare_server(workers, work) as bare_base:
-                    bare = wrk(
-                        "bare GET /bare", bare_base + "/bare", None, args.connections, args.seconds
-                    )
-                with rendezvous_server(url, workers, work) as base:
+                with (
+                    bare_server(workers, work) as bare_base,
+                    rendezvous_server(url, workers, work) as base,
+                ):
                     group, event_id, tokens = asyncio.run(seed(base))
                     for path in ("/me", f"/groups/{group}", f"/events/{event_id}"):
                         script = lua_script(work, "GET", [path], tokens, [])
                         label = "GET " + path.replace(str(group), "{id}").replace(
                             str(event_id), "{id}"
                         )
-                        result = wrk(label, base + path, script, args.connections, args.seconds)
+                        result, bare = beside_bare(
+                            label,
+                            base + path,
+                            script,
+                            bare_base + "/bare",
+                            None,
+                            args.connections,
+                            args.seconds,
+                            args.rounds,
+                        )
                         rows.append((setting, result, bare))
                 print(f"done: {setting}", file=sys.stderr)
 
     print_table(
-        f"Authenticated reads: {args.connections} connections, {args.seconds} s each, wrk -t2 "
-        "on the same 2-core machine (errors = non-2xx + socket errors)",
+        f"Authenticated reads: {args.connections} connections, {args.seconds} s each in "
+        f"{args.rounds} turns with the bare endpoint (medians), wrk -t2 on the same 2-core "
+        "machine (errors = non-2xx + socket errors)",
         rows,
     )
     for setting, result, bare in rows:

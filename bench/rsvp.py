@@ -27,6 +27,7 @@ from common import (
     DEFAULT_PG_SERVER,
     Result,
     bare_server,
+    beside_bare,
     database,
     engines,
     lua_script,
@@ -34,7 +35,6 @@ from common import (
     rendezvous_server,
     seed_group,
     workdir,
-    wrk,
 )
 
 MEMBERS = 200
@@ -79,6 +79,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="turns with the bare endpoint")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--engines", default="sqlite,postgres")
@@ -90,33 +91,35 @@ def main() -> None:
     for engine in engines(args.engines, args.pg_server):
         for workers in (int(w) for w in args.workers.split(",")):
             setting = f"{engine}, {workers} worker(s)"
-            with bare_server(workers, work) as bare_base:
-                bare_script = lua_script(work, "PUT", ["/bare"], [], BODIES)
-                bare = wrk(
-                    "bare PUT /bare",
-                    bare_base + "/bare",
-                    bare_script,
-                    args.connections,
-                    args.seconds,
-                )
+            bare_script = lua_script(work, "PUT", ["/bare"], [], BODIES)
             for load, events in (("spread", SPREAD_EVENTS), ("hot", 1)):
                 with (
+                    bare_server(workers, work) as bare_base,
                     database(engine, args.pg_server, work) as url,
                     rendezvous_server(url, workers, work) as base,
                 ):
                     event_ids, tokens = asyncio.run(seed(base, events))
                     paths = [f"/events/{event_id}/rsvp" for event_id in event_ids]
                     script = lua_script(work, "PUT", paths, tokens, BODIES)
-                    label = f"PUT rsvp ({load})"
-                    result = wrk(label, base + paths[0], script, args.connections, args.seconds)
+                    result, bare = beside_bare(
+                        f"PUT rsvp ({load})",
+                        base + paths[0],
+                        script,
+                        bare_base + "/bare",
+                        bare_script,
+                        args.connections,
+                        args.seconds,
+                        args.rounds,
+                    )
                     for event_id in event_ids:
                         check_seats(base, event_id, tokens[0])
                 rows.append((setting, result, bare))
                 print(f"done: {setting}, {load}", file=sys.stderr)
 
     print_table(
-        f"RSVP writes: {args.connections} connections, {args.seconds} s each, wrk -t2 on the same "
-        "2-core machine (errors = non-2xx + socket errors)",
+        f"RSVP writes: {args.connections} connections, {args.seconds} s each in {args.rounds} "
+        "turns with the bare endpoint (medians), wrk -t2 on the same 2-core machine "
+        "(errors = non-2xx + socket errors)",
         rows,
     )
     for setting, result, bare in rows:
