@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import itemgetter
 
 from rendezvous.core.db import Row, fetch
 from rendezvous.core.errors import NotFound
@@ -317,18 +316,20 @@ async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
 
 
 def seating_of(rows: RsvpRows) -> Seating:
-    """The seating the stored yes-RSVPs describe; the waitlist in the order people joined."""
-    seated: list[Row] = []
-    waiting: list[Row] = []
+    """The seating the stored yes-RSVPs describe; the waitlist in the order people joined.
+    Read for every answer, over every yes: written for speed (plain tuples, one pass)."""
+    seated: list[tuple[int, int]] = []
+    waiting: list[tuple[int, int, int]] = []
     for row in rows.values():
         if row["status"] == "yes":
-            (waiting if row["waitlisted"] else seated).append(row)
-    seated.sort(key=itemgetter("user"))
-    waiting.sort(key=itemgetter("queue_seq"))
-    return Seating(
-        tuple(Party(row["user"], 1 + row["guests"]) for row in seated),
-        tuple(Party(row["user"], 1 + row["guests"]) for row in waiting),
-    )
+            if row["waitlisted"]:
+                waiting.append((row["queue_seq"], row["user"], 1 + row["guests"]))
+            else:
+                seated.append((row["user"], 1 + row["guests"]))
+    seated.sort()
+    waiting.sort()
+    make = Party._make
+    return Seating(tuple(map(make, seated)), tuple(make((user, size)) for _, user, size in waiting))
 
 
 async def promote_rows(event_id: int, before: Seating, after: Seating) -> None:

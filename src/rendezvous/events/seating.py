@@ -13,7 +13,8 @@ seats allow is refused (NoRoom) and keeps what they had.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 
 
 class NoRoom(Exception):
@@ -24,8 +25,7 @@ class NoRoom(Exception):
         self.max_guests = max_guests
 
 
-@dataclass(frozen=True, slots=True)
-class Party:
+class Party(NamedTuple):  # a tuple: an event's seating is read for every answer to it
     user_id: int
     size: int  # the member plus their guests
 
@@ -84,7 +84,7 @@ def respond(state: Seating, capacity: int | None, user_id: int, size: int | None
             raise NoRoom(max_guests=capacity - taken - 1)
         seated.append(Party(user_id, size))
     elif queued_at is not None:
-        waitlist[queued_at] = replace(waitlist[queued_at], size=size)
+        waitlist[queued_at] = Party(user_id, size)
     elif not waitlist and _fits(sum(p.size for p in seated), size, capacity):
         seated.append(Party(user_id, size))
     else:
