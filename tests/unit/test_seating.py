@@ -120,3 +120,50 @@ def test_replaying_the_same_changes_gives_the_same_seating(
     capacity: int | None, steps: list[Change]
 ) -> None:
     assert replay(capacity, steps) == replay(capacity, steps)
+
+
+def folded(s: Seating, user_id: int) -> Seating:
+    """`s` as an answer from `user_id` reads it: its own party and the waitlist listed,
+    everyone else seated only as a number of seats."""
+    mine = tuple(p for p in s.seated if p.user_id == user_id)
+    others = s.others + sum(p.size for p in s.seated if p.user_id != user_id)
+    return Seating(mine, s.waitlist, others)
+
+
+@given(
+    st.one_of(st.none(), st.integers(1, 30)),
+    changes,
+    st.integers(1, 12),
+    st.one_of(st.none(), st.integers(1, 11)),
+)
+def test_an_answer_decides_the_same_from_the_folded_seating(
+    capacity: int | None, steps: list[Change], user_id: int, size: int | None
+) -> None:
+    s, _ = replay(capacity, steps)
+    try:
+        full = respond(s, capacity, user_id, size)
+    except NoRoom as refused:
+        with pytest.raises(NoRoom) as also:
+            respond(folded(s, user_id), capacity, user_id, size)
+        assert also.value.max_guests == refused.value.max_guests
+        return
+    short = respond(folded(s, user_id), capacity, user_id, size)
+    assert short.taken() == full.taken()
+    assert short.waitlist == full.waitlist
+    # the same parties promoted, and the same outcome for the one who answered
+    assert {p for p in short.seated if p.user_id != user_id} == {
+        p for p in full.seated if p.user_id != user_id and p not in s.seated
+    }
+    assert short.is_seated(user_id) == full.is_seated(user_id)
+    assert short.position(user_id) == full.position(user_id)
+
+
+@given(st.integers(1, 30), changes, st.integers(1, 40))
+def test_a_capacity_change_promotes_the_same_from_the_folded_seating(
+    capacity: int, steps: list[Change], new_capacity: int
+) -> None:
+    s, _ = replay(capacity, steps)
+    full = promote(s, new_capacity)
+    short = promote(folded(s, user_id=0), new_capacity)  # nobody answered: all folded
+    assert short.taken() == full.taken() and short.waitlist == full.waitlist
+    assert set(short.seated) == set(full.seated) - set(s.seated)

@@ -59,8 +59,10 @@ _EVENT_FOR_TOKEN = (
 )
 # Locking an event bumps its revision: every write transaction on an event, its votes
 # or its RSVPs starts here, so the revision read with the event tells whether what a
-# worker cached about it (events.services.EventTallies) is still current. An UPDATE
-# takes the same row lock as SELECT ... FOR UPDATE would on PostgreSQL.
+# worker cached about it (events.services.EventTallies) is still current. On PostgreSQL
+# the UPDATE's row lock (FOR NO KEY UPDATE) makes every other writer of the row wait, as
+# SELECT ... FOR UPDATE would; unlike it, it lets foreign-key checks of inserted votes
+# and RSVPs pass, which no rule here depends on.
 _LOCK_EVENT = (
     "UPDATE event SET revision = revision + 1 WHERE id = {} RETURNING "  # noqa: S608
     + ", ".join(f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
@@ -269,7 +271,7 @@ async def count_calendar_change(group_id: int) -> None:
     )
 
 
-async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, RsvpRows]:
+async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, SeatingRows]:
     """Lock the event, then read what an answer from `user_id` depends on.
 
     Two statements on purpose: under READ COMMITTED a statement that waited for the lock
@@ -280,15 +282,53 @@ async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, RsvpRows]:
     return event, await seating_answers(event_id, user_id)
 
 
-async def seating_answers(event_id: int, user_id: int | None) -> RsvpRows:
-    """Every yes (seated or waiting), and the user's own answer whatever it is."""
-    rows = await fetch(
-        'SELECT "user", status, guests, waitlisted, queue_seq FROM rsvp '
-        "WHERE event = {} AND (status = 'yes' OR \"user\" = {})",
-        event_id,
-        user_id,
+@dataclass(frozen=True, slots=True)
+class SeatingRows:
+    """What one answer reads of an event's RSVPs: the rows it can move, every other
+    seated yes only as a number of seats (events.seating.Seating.others)."""
+
+    rows: RsvpRows  # every waiting yes, and the user's own answer whatever it is
+    others_seated: int
+
+    def seating(self) -> Seating:
+        """The seating these rows describe; the waitlist in the order people joined."""
+        seated: list[tuple[int, int]] = []
+        waiting: list[tuple[int, int, int]] = []
+        for row in self.rows.values():
+            if row["status"] == "yes":
+                if row["waitlisted"]:
+                    waiting.append((row["queue_seq"], row["user"], 1 + row["guests"]))
+                else:
+                    seated.append((row["user"], 1 + row["guests"]))
+        waiting.sort()
+        return Seating(
+            tuple(Party(user, size) for user, size in sorted(seated)),
+            tuple(Party(user, size) for _, user, size in waiting),
+            self.others_seated,
+        )
+
+
+# An event's seats can run to thousands of yes answers: the sum of those the answer
+# cannot move is counted by the database, not sent row by row.
+_SEATING_ANSWERS = (
+    'SELECT t.others_seated, r."user", r.status, r.guests, r.waitlisted, r.queue_seq '
+    "FROM (SELECT COALESCE(SUM(1 + guests), 0) AS others_seated FROM rsvp "
+    "WHERE event = {} AND status = 'yes' AND NOT waitlisted AND \"user\" <> {}) AS t "
+    "LEFT JOIN rsvp AS r ON r.event = {} "
+    "AND ((r.status = 'yes' AND r.waitlisted) OR r.\"user\" = {})"
+)
+
+
+async def seating_answers(event_id: int, user_id: int | None) -> SeatingRows:
+    """The waitlist, the user's own answer whatever it is, and the seats every other
+    seated yes holds. Without a user (a capacity change), every seated yes is counted."""
+    nobody = 0  # no user has id 0
+    user = nobody if user_id is None else user_id
+    rows = await fetch(_SEATING_ANSWERS, event_id, user, event_id, user)
+    return SeatingRows(
+        {row["user"]: row for row in rows if row["user"] is not None},
+        rows[0]["others_seated"],
     )
-    return {row["user"]: row for row in rows}
 
 
 _SAVE_ANSWER = (
@@ -313,23 +353,6 @@ async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
         answer["queue_seq"],
         answer["responded_at"],
     )
-
-
-def seating_of(rows: RsvpRows) -> Seating:
-    """The seating the stored yes-RSVPs describe; the waitlist in the order people joined.
-    Read for every answer, over every yes: written for speed (plain tuples, one pass)."""
-    seated: list[tuple[int, int]] = []
-    waiting: list[tuple[int, int, int]] = []
-    for row in rows.values():
-        if row["status"] == "yes":
-            if row["waitlisted"]:
-                waiting.append((row["queue_seq"], row["user"], 1 + row["guests"]))
-            else:
-                seated.append((row["user"], 1 + row["guests"]))
-    seated.sort()
-    waiting.sort()
-    make = Party._make
-    return Seating(tuple(map(make, seated)), tuple(make((user, size)) for _, user, size in waiting))
 
 
 async def promote_rows(event_id: int, before: Seating, after: Seating) -> None:

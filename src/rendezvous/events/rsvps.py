@@ -15,11 +15,11 @@ from rendezvous.core.locks import FifoGate, KeyedLock
 from rendezvous.core.schemas import Page
 from rendezvous.events.queries import (
     RsvpRows,
+    SeatingRows,
     lock_for_rsvp,
     promote_rows,
     save_answer,
     seating_answers,
-    seating_of,
     touch_events,
 )
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
@@ -43,6 +43,7 @@ def _check_open(event: Row) -> None:
 
 
 def _next_queue_seq(rows: RsvpRows) -> int:
+    # the waitlist is among the rows, and only waiting answers hold a queue_seq
     return 1 + max((row["queue_seq"] or 0 for row in rows.values()), default=0)
 
 
@@ -79,10 +80,11 @@ def _check_sequence(event: Row, sequence: int | None) -> None:
 
 @transactional
 async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | None) -> Rsvp:
-    event, rows = await lock_for_rsvp(event_id, user_id)
+    event, answers = await lock_for_rsvp(event_id, user_id)
     _check_open(event)
     _check_sequence(event, sequence)
-    before = seating_of(rows)
+    rows = answers.rows
+    before = answers.seating()
     try:
         after = respond(before, event["capacity"], user_id, seats_wanted(data.status, data.guests))
     except NoRoom as exc:
@@ -129,15 +131,15 @@ async def delete_rsvp(event_id: int, user_id: int) -> None:
 
 @transactional
 async def _delete_rsvp(event_id: int, user_id: int) -> None:
-    event, rows = await lock_for_rsvp(event_id, user_id)
+    event, answers = await lock_for_rsvp(event_id, user_id)
     _check_open(event)
-    if user_id not in rows:
+    if user_id not in answers.rows:
         raise NotFound("You have not answered this event")
-    await _withdraw(event, rows, user_id)
+    await _withdraw(event, answers, user_id)
 
 
-async def _withdraw(event: Row, rows: RsvpRows, user_id: int) -> None:
-    before = seating_of(rows)
+async def _withdraw(event: Row, answers: SeatingRows, user_id: int) -> None:
+    before = answers.seating()
     after = respond(before, event["capacity"], user_id, None)
     await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))
     await promote_rows(event["id"], before, after)
@@ -145,7 +147,7 @@ async def _withdraw(event: Row, rows: RsvpRows, user_id: int) -> None:
 
 async def reseat(event_id: int, capacity: int | None) -> None:
     """After a capacity change (the event already locked): promote as far as seats allow."""
-    before = seating_of(await seating_answers(event_id, user_id=None))
+    before = (await seating_answers(event_id, user_id=None)).seating()
     await promote_rows(event_id, before, promote(before, capacity))
 
 
@@ -159,8 +161,8 @@ async def forget_member(group_id: int, user_id: int) -> None:
         )
     ]
     for event_id in sorted(event_ids):  # a fixed order: concurrent callers cannot deadlock
-        event, rows = await lock_for_rsvp(event_id, user_id)
-        await _withdraw(event, rows, user_id)
+        event, answers = await lock_for_rsvp(event_id, user_id)
+        await _withdraw(event, answers, user_id)
     group_events = [
         row["id"] for row in await EventRow.select(EventRow.id).where(EventRow.group == group_id)
     ]

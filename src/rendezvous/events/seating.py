@@ -34,9 +34,12 @@ class Party(NamedTuple):  # a tuple: an event's seating is read for every answer
 class Seating:
     seated: tuple[Party, ...] = ()
     waitlist: tuple[Party, ...] = ()  # front first
+    # Seats held by seated parties not listed in `seated`. One answer can move only its
+    # own party and the waitlist, so that is all it needs listed: the rest is a number.
+    others: int = 0
 
     def taken(self) -> int:
-        return sum(party.size for party in self.seated)
+        return self.others + sum(party.size for party in self.seated)
 
     def position(self, user_id: int) -> int | None:
         """1-based place in the waitlist, or None."""
@@ -60,7 +63,7 @@ def promote(state: Seating, capacity: int | None) -> Seating:
         party = waitlist.pop(0)
         seated.append(party)
         taken += party.size
-    return Seating(tuple(seated), tuple(waitlist))
+    return Seating(tuple(seated), tuple(waitlist), state.others)
 
 
 def respond(state: Seating, capacity: int | None, user_id: int, size: int | None) -> Seating:
@@ -77,7 +80,7 @@ def respond(state: Seating, capacity: int | None, user_id: int, size: int | None
         if queued_at is not None:
             del waitlist[queued_at]
     elif was_seated:
-        taken = sum(p.size for p in seated)
+        taken = state.others + sum(p.size for p in seated)
         old = next(p.size for p in state.seated if p.user_id == user_id)
         if size > old and not _fits(taken, size, capacity):
             assert capacity is not None  # without a limit everything fits
@@ -85,8 +88,8 @@ def respond(state: Seating, capacity: int | None, user_id: int, size: int | None
         seated.append(Party(user_id, size))
     elif queued_at is not None:
         waitlist[queued_at] = Party(user_id, size)
-    elif not waitlist and _fits(sum(p.size for p in seated), size, capacity):
+    elif not waitlist and _fits(state.others + sum(p.size for p in seated), size, capacity):
         seated.append(Party(user_id, size))
     else:
         waitlist.append(Party(user_id, size))
-    return promote(Seating(tuple(seated), tuple(waitlist)), capacity)
+    return promote(Seating(tuple(seated), tuple(waitlist), state.others), capacity)

@@ -202,7 +202,8 @@ async def delete_group(group_id: int) -> None:
 
 async def _lock_group(group_id: int) -> None:
     """Lock the group's row until the transaction ends, bumping its revision: every
-    change to a group starts here (an UPDATE locks as SELECT ... FOR UPDATE would)."""
+    change to a group starts here (the UPDATE's row lock makes other writers of the row
+    wait, as SELECT ... FOR UPDATE would)."""
     rows = await fetch(
         "UPDATE friend_group SET revision = revision + 1 WHERE id = {} RETURNING id", group_id
     )
