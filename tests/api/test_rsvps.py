@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import asyncpg
+import pytest
+
+from rendezvous.core.db import is_sqlite
 from rendezvous.events.tables import Event
 from tests.helpers import Api, Person, assert_error, propose, rsvp
 
@@ -226,3 +232,38 @@ async def test_rsvp_list_pages(api: Api) -> None:
         await api.get(f"/events/{event_id}/rsvps", owner, params={"limit": 2, "offset": 2})
     ).json()
     assert page["total"] == 5 and [r["waitlist_position"] for r in page["items"]] == [1, 2]
+
+
+async def test_an_answer_that_waited_for_the_lock_sees_what_its_holder_committed(
+    api: Api,
+) -> None:
+    """On PostgreSQL an answer locks the event and reads the seating in one statement,
+    whose rows come from before any wait for the lock: it must notice that the holder
+    committed meanwhile and read again. Here the holder takes the only seat."""
+    if is_sqlite():
+        pytest.skip("SQLite runs one writer at a time: nobody commits while an answer waits")
+    group_id, owner, (ann, bob) = await _party(api, 2)
+    event_id = (await propose(api, group_id, owner, capacity=1))["id"]
+    holder = await asyncpg.connect(os.environ["RENDEZVOUS_DATABASE_URL"])
+    try:
+        holding = holder.transaction()
+        await holding.start()
+        await holder.execute("UPDATE event SET revision = revision + 1 WHERE id = $1", event_id)
+        # Ann's yes, as the app would store it
+        await holder.execute(
+            'INSERT INTO rsvp (event, "user", status, guests, note, waitlisted, responded_at) '
+            "VALUES ($1, $2, 'yes', 0, '', false, now())",
+            event_id,
+            ann.id,
+        )
+        answer = asyncio.create_task(rsvp(api, event_id, bob, "yes"))
+        while not await holder.fetchval(  # until Bob's answer waits for the event's lock
+            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
+        ):
+            assert not answer.done(), answer.result()
+            await asyncio.sleep(0.01)
+        await holding.commit()
+        assert (await answer)["waitlist_position"] == 1  # not a second seat of one
+    finally:
+        await holder.close()
+    assert (await _counts(api, event_id, owner))["yes"] == 1

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rendezvous.core.db import Row, fetch
+from rendezvous.core.db import Row, fetch, is_sqlite
 from rendezvous.core.errors import NotFound
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
@@ -274,11 +274,28 @@ async def count_calendar_change(group_id: int) -> None:
 async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, SeatingRows]:
     """Lock the event, then read what an answer from `user_id` depends on.
 
-    Two statements on purpose: under READ COMMITTED a statement that waited for the lock
-    still reads joined rows from the snapshot it started with, which would miss the
-    answers committed by whoever held the lock; a second statement sees them.
+    Under READ COMMITTED a statement that waited for the lock still reads the other rows
+    from the snapshot it started with, which misses the answers committed by whoever
+    held the lock; a statement after the lock sees them. On PostgreSQL both are tried in
+    one statement first (one round trip fewer, held under the lock) and the event's
+    revision tells whether its rows will do: read from the snapshot and returned by the
+    UPDATE, it differs by exactly one only if nobody committed a change in between, and
+    every change to an event's answers bumps it. SQLite runs one writer at a time.
     """
-    event = await lock_event(event_id)
+    if not is_sqlite():
+        rows = await fetch(_LOCK_WITH_SEATING, event_id, event_id, event_id, user_id, user_id)
+        if not rows:
+            raise NotFound("Event not found")
+        event = rows[0]
+        if event["revision"] == event["seen_revision"] + 1:
+            answers: RsvpRows = {
+                row["rsvp_user"]: {name: row[f"rsvp_{name}"] for name in _ANSWER_COLUMNS}
+                for row in rows
+                if row["rsvp_user"] is not None
+            }
+            return event, SeatingRows(answers, event["others_seated"])
+    else:
+        event = await lock_event(event_id)
     return event, await seating_answers(event_id, user_id)
 
 
@@ -310,25 +327,40 @@ class SeatingRows:
 
 # An event's seats can run to thousands of yes answers: the sum of those the answer
 # cannot move is counted by the database, not sent row by row.
+_ANSWER_COLUMNS = ("user", "status", "guests", "waitlisted", "queue_seq")
+_OTHERS_SEATED = (
+    "SELECT COALESCE(SUM(1 + guests), 0) AS others_seated FROM rsvp "
+    "WHERE event = {} AND status = 'yes' AND NOT waitlisted AND \"user\" <> {}"
+)
+_MOVABLE = "AND ((r.status = 'yes' AND r.waitlisted) OR r.\"user\" = {})"
 _SEATING_ANSWERS = (
-    'SELECT t.others_seated, r."user", r.status, r.guests, r.waitlisted, r.queue_seq '
-    "FROM (SELECT COALESCE(SUM(1 + guests), 0) AS others_seated FROM rsvp "
-    "WHERE event = {} AND status = 'yes' AND NOT waitlisted AND \"user\" <> {}) AS t "
-    "LEFT JOIN rsvp AS r ON r.event = {} "
-    "AND ((r.status = 'yes' AND r.waitlisted) OR r.\"user\" = {})"
+    "SELECT t.others_seated, "  # noqa: S608 - fixed text
+    + ", ".join(f'r."{name}"' for name in _ANSWER_COLUMNS)
+    + f" FROM ({_OTHERS_SEATED}) AS t LEFT JOIN rsvp AS r ON r.event = {{}} {_MOVABLE}"
+)
+# PostgreSQL only (SQLite has no UPDATE in a WITH): see lock_for_rsvp.
+_LOCK_WITH_SEATING = (
+    "WITH seen AS (SELECT revision AS seen_revision FROM event WHERE id = {}), "  # noqa: S608
+    f"locked AS ({_LOCK_EVENT}), t AS ({_OTHERS_SEATED}) "
+    "SELECT locked.*, seen.seen_revision, t.others_seated, "
+    + ", ".join(f'r."{name}" AS rsvp_{name}' for name in _ANSWER_COLUMNS)
+    + " FROM locked CROSS JOIN seen CROSS JOIN t "
+    f"LEFT JOIN rsvp AS r ON r.event = locked.id {_MOVABLE}"
 )
 
 
 async def seating_answers(event_id: int, user_id: int | None) -> SeatingRows:
     """The waitlist, the user's own answer whatever it is, and the seats every other
     seated yes holds. Without a user (a capacity change), every seated yes is counted."""
-    nobody = 0  # no user has id 0
-    user = nobody if user_id is None else user_id
-    rows = await fetch(_SEATING_ANSWERS, event_id, user, event_id, user)
+    rows = await fetch(_SEATING_ANSWERS, event_id, _nobody(user_id), event_id, _nobody(user_id))
     return SeatingRows(
         {row["user"]: row for row in rows if row["user"] is not None},
         rows[0]["others_seated"],
     )
+
+
+def _nobody(user_id: int | None) -> int:
+    return 0 if user_id is None else user_id  # no user has id 0
 
 
 _SAVE_ANSWER = (
