@@ -258,7 +258,8 @@ async def test_an_answer_that_waited_for_the_lock_sees_what_its_holder_committed
         )
         answer = asyncio.create_task(rsvp(api, event_id, bob, "yes"))
         while not await holder.fetchval(  # until Bob's answer waits for the event's lock
-            "SELECT count(*) FROM pg_locks WHERE NOT granted AND pid <> pg_backend_pid()"
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'"
         ):
             assert not answer.done(), answer.result()
             await asyncio.sleep(0.01)
