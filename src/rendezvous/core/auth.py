@@ -11,7 +11,8 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from litestar.types import ASGIApp
 
 # Handlers with opt={EXCLUDE_FROM_AUTH: True} skip the middleware: public ones, and the
-# hot reads whose guard resolves the token in the same statement as the resource.
+# hottest routes, whose dependency resolves the token in the same statement as the
+# resource.
 EXCLUDE_FROM_AUTH = "exclude_from_auth"
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rendezvous"'}
 

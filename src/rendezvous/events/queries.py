@@ -40,7 +40,8 @@ EVENT_COLUMNS = (
 
 # The event reads are written out: Piccolo takes longer to build a query over foreign
 # keys than the database takes to answer it.
-_COLUMNS = ", ".join(f'e."{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+_NAMES = [f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS]
+_COLUMNS = ", ".join(f"e.{name}" for name in _NAMES)
 _SELECT_EVENT = f"SELECT {_COLUMNS} FROM event e WHERE e.id = {{}}"  # noqa: S608 - column names
 # The event with the caller's role in its group; nothing when they are not in it.
 _EVENT_FOR_MEMBER = (
@@ -65,7 +66,7 @@ _EVENT_FOR_TOKEN = (
 # and RSVPs pass, which no rule here depends on.
 _LOCK_EVENT = (
     "UPDATE event SET revision = revision + 1 WHERE id = {} RETURNING "  # noqa: S608
-    + ", ".join(f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS)
+    + ", ".join(_NAMES)
 )
 
 

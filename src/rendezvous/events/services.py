@@ -60,14 +60,14 @@ from rendezvous.groups.schemas import Role
 
 @dataclass(frozen=True, slots=True)
 class Access:
-    """What the guards learn about an event and the caller."""
+    """What a guard (or the by-token dependency) learns about an event and the caller."""
 
     event_id: int
     user_id: int  # the caller
     group_id: int
     created_by: int | None
     role: Role
-    row: Row  # the event as the guard read it, before the handler ran
+    row: Row  # the event as it was read, before the handler ran
 
 
 async def find_access(event_id: int, user_id: int) -> Access | None:
