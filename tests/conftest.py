@@ -46,6 +46,7 @@ os.environ.setdefault("RENDEZVOUS_PUBLIC_URL", "http://rendezvous.test")
 # limits on for the servers it starts.
 os.environ["RENDEZVOUS_RATE_LIMIT_WRITES"] = "0"
 os.environ["RENDEZVOUS_RATE_LIMIT_GEOCODING"] = "0"
+os.environ["RENDEZVOUS_RATE_LIMIT_SIGNUPS"] = "0"
 os.environ.pop("RENDEZVOUS_REDIS_URL", None)
 
 
@@ -64,7 +65,8 @@ import httpx  # noqa: E402
 from litestar import Litestar  # noqa: E402
 
 from rendezvous.app import create_app  # noqa: E402
-from rendezvous.core.db import get_engine, is_sqlite, migrate  # noqa: E402
+from rendezvous.core.db.engines import get_engine, is_sqlite  # noqa: E402
+from rendezvous.core.db.migrations import migrate  # noqa: E402
 from rendezvous.piccolo_conf import APP_REGISTRY  # noqa: E402
 from tests.helpers import Api  # noqa: E402
 

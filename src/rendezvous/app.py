@@ -13,37 +13,28 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
-from rendezvous import __version__
+from rendezvous import __version__, flows
+from rendezvous.accounts.auth import authenticate
 from rendezvous.accounts.controllers import MeController, UserController
-from rendezvous.accounts.services import authenticate
+from rendezvous.accounts.deps import provide_server_key, server_key
 from rendezvous.calendars.controllers import (
     CalendarController,
     FeedController,
     FeedLinkController,
 )
-from rendezvous.calendars.services import (
-    calendars,
-    provide_feed_signer,
-    provide_rendered_feeds,
-)
 from rendezvous.core.auth import BearerAuthMiddleware
-from rendezvous.core.db import close_pool, get_engine, open_pool
+from rendezvous.core.db.engines import get_engine
+from rendezvous.core.freshness import worker_caches
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
-from rendezvous.core.rate_limits import (
-    STORE,
-    rate_limit_middleware,
-    rate_limit_store,
-    rate_limit_store_lifespan,
-)
+from rendezvous.core.rate_limits import rate_limit_headers, rate_limits
 from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
-from rendezvous.events.services import events
+from rendezvous.events.deps import answer_queues
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
-from rendezvous.geo.services import geocoding, provide_geocoder, provide_meeting_places
+from rendezvous.geo.deps import geocoding, provide_geocoder, provide_meeting_places
 from rendezvous.groups.controllers import GroupController, InviteController
-from rendezvous.groups.services import groups
 from rendezvous.settings import get_settings
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -51,14 +42,15 @@ MAX_BODY_BYTES = 1024 * 1024
 
 @asynccontextmanager
 async def database(app: Litestar) -> AsyncIterator[None]:
-    """Open the PostgreSQL pool for this worker (a no-op on SQLite); close it on shutdown."""
+    """Open the database for this worker (PostgreSQL's pool, SQLite's kept connections);
+    close it on shutdown."""
     engine = get_engine()
-    await open_pool(engine, get_settings().db_pool_size)
+    await engine.open(get_settings().db_pool_size)
     app.state.engine = engine
     try:
         yield
     finally:
-        await close_pool(engine)
+        await engine.close()
 
 
 @asynccontextmanager
@@ -71,7 +63,7 @@ async def settled(_: Litestar) -> AsyncIterator[None]:
 
 
 def create_app() -> Litestar:
-    settings = get_settings()  # fail at start, not at the first request, on bad configuration
+    get_settings()  # fail at start, not at the first request, on bad configuration
     app = Litestar(
         route_handlers=[
             HealthController,
@@ -86,30 +78,28 @@ def create_app() -> Litestar:
             CalendarController,
             FeedLinkController,
             FeedController,
+            *flows.ROUTES,
         ],
         lifespan=[
             database,
+            worker_caches,
+            rate_limits,
+            server_key,
+            answer_queues,
             geocoding,
-            groups,
-            events,
-            calendars,
-            rate_limit_store_lifespan,
             settled,
         ],
-        stores={STORE: rate_limit_store(settings)},
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),
             "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
-            "feed_signer": Provide(provide_feed_signer, sync_to_thread=False),
-            "rendered_feeds": Provide(provide_rendered_feeds, sync_to_thread=False),
+            "server_key": Provide(provide_server_key, sync_to_thread=False),
         },
         middleware=[
-            # limits first: they must turn away floods before any token is looked up
-            *rate_limit_middleware(settings),
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_json_body,
+        before_send=[rate_limit_headers],
         request_max_body_size=MAX_BODY_BYTES,
         # Logging is set up once per process by the command line (core.request_log);
         # Litestar's own set-up would replace its JSON lines with plain text.

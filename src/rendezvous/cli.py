@@ -20,7 +20,7 @@ def _configure_logging() -> None:
 
 
 def _migrate(report: Callable[[str], object] = print) -> None:
-    from rendezvous.core.db import migrate
+    from rendezvous.core.db.migrations import migrate
 
     applied = asyncio.run(migrate())
     for name in applied:
@@ -58,7 +58,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 def _size_pools(workers: int) -> None:
     """On PostgreSQL, give each worker a pool that fits the server with the others: the
     size found goes to the workers through the environment they inherit."""
-    from rendezvous.core.db import get_engine, pool_size_for, usable_connections
+    from rendezvous.core.db.engines import get_engine, pool_size_for, usable_connections
 
     log = logging.getLogger("rendezvous.serve")
     usable = asyncio.run(usable_connections(get_engine()))

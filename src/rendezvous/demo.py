@@ -8,12 +8,13 @@ from zoneinfo import ZoneInfo
 
 from rendezvous.accounts import services as accounts
 from rendezvous.accounts.schemas import UserCreate
+from rendezvous.core.locks import KeyedLock
 from rendezvous.events import rsvps
 from rendezvous.events import services as events
 from rendezvous.events.schemas import Choice, EventCreate, RsvpIn, TimeOptionIn, Votes
+from rendezvous.geo.deps import open_geocoder
 from rendezvous.geo.gazetteer import Gazetteer
 from rendezvous.geo.geocoder import CachedGeocoder
-from rendezvous.geo.services import open_geocoder
 from rendezvous.groups import services as groups
 from rendezvous.groups.schemas import GroupCreate, InviteCreate
 
@@ -43,16 +44,22 @@ def _saturdays(count: int, weeks_ahead: int = 4) -> list[TimeOptionIn]:
     ]
 
 
+def _quoted(text: str) -> str:
+    """`text` as one shell word in single quotes, whatever it holds."""
+    return "'" + text.replace("'", "'\"'\"'") + "'"
+
+
 def _curl(base: str, method: str, path: str, body: str | None = None, as_: str = "ALISON") -> str:
-    """A ready-to-paste curl command; the token comes from a shell variable set above."""
+    """A ready-to-paste curl command; the token comes from a shell variable set above.
+    The URL and the body are quoted: a bare `&` would send the command to the background."""
     parts = ["curl -s"]
     if method != "GET":
         parts.append(f"-X {method}")
     if as_:
         parts.append(f'-H "Authorization: Bearer ${as_}"')
     if body is not None:
-        parts.append(f"-H 'Content-Type: application/json' -d '{body}'")
-    parts.append(f"{base}{path}")
+        parts.append(f"-H 'Content-Type: application/json' -d {_quoted(body)}")
+    parts.append(_quoted(f"{base}{path}"))
     return " ".join(parts)
 
 
@@ -115,8 +122,11 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
         ("yes", 2),
         ("yes", 0),
     ]
+    answering = KeyedLock()
     for signup, (status, guests) in zip(signups, answers, strict=True):
-        await rsvps.put_rsvp(event.id, signup.user.id, RsvpIn(status=status, guests=guests))
+        await rsvps.put_rsvp(
+            event.id, signup.user.id, RsvpIn(status=status, guests=guests), answering
+        )
 
     lines = [
         f"Seeded group {group.id} '{group.name}' with {len(signups)} friends:",
@@ -179,6 +189,6 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
         "# her private feed address, to subscribe to (the feed itself needs no token)",
         _curl(base_url, "GET", "/me/feed", as_="DEBORAH"),
         "# the API's own documentation",
-        f"curl -s {base_url}/schema/openapi.json | head -c 300",
+        f"curl -s {_quoted(base_url + '/schema/openapi.json')} | head -c 300",
     ]
     return "\n".join(lines)

@@ -2,7 +2,7 @@
 
 from piccolo.conf.apps import AppRegistry
 
-from rendezvous.core.db import create_engine
+from rendezvous.core.db.engines import create_engine
 from rendezvous.settings import get_settings
 
 DB = create_engine(get_settings())
@@ -13,5 +13,6 @@ APP_REGISTRY = AppRegistry(
         "rendezvous.groups.piccolo_app",
         "rendezvous.events.piccolo_app",
         "rendezvous.geo.piccolo_app",
+        "rendezvous.calendars.piccolo_app",
     ]
 )

@@ -75,9 +75,11 @@ class Settings:
     nominatim_url: str
     # Signs calendar-feed secrets; None: a key made once and kept in the database.
     secret_key: str | None = None
-    # Requests per minute per token (or client address); 0 turns a limit off.
+    # Per minute for each account (or client address when no valid token); sign-ups per
+    # hour for each client address; 0 turns a limit off.
     rate_limit_writes: int = 120
     rate_limit_geocoding: int = 30
+    rate_limit_signups: int = 10
     # Where rate-limit counts are shared between workers; None: in each worker's memory.
     redis_url: str | None = None
 
@@ -133,6 +135,7 @@ def load_settings() -> Settings:
         secret_key=secret_key,
         rate_limit_writes=_int("RENDEZVOUS_RATE_LIMIT_WRITES", 120, 0, 1_000_000),
         rate_limit_geocoding=_int("RENDEZVOUS_RATE_LIMIT_GEOCODING", 30, 0, 1_000_000),
+        rate_limit_signups=_int("RENDEZVOUS_RATE_LIMIT_SIGNUPS", 10, 0, 1_000_000),
         redis_url=redis_url,
     )
 

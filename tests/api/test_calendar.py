@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from icalendar import Calendar
 
-from rendezvous.accounts.tables import FeedToken
+from rendezvous.calendars.tables import FeedToken
 from rendezvous.core.tokens import hash_secret
 from rendezvous.events.tables import Event
 from tests.helpers import SATURDAYS, Api, Person, assert_error, circle, propose, rsvp

@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from rendezvous.core.db import is_sqlite
+from rendezvous.core.db.engines import is_sqlite
 from rendezvous.events.tables import Event
 from tests.helpers import Api, Person, assert_error, propose, rsvp
 

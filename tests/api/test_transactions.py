@@ -10,7 +10,7 @@ import pytest
 from litestar import Litestar
 
 from rendezvous.accounts.tables import User
-from rendezvous.core.db import MAX_WRITE_ATTEMPTS, transactional
+from rendezvous.core.db.transactions import MAX_WRITE_ATTEMPTS, transactional
 from rendezvous.core.errors import Unavailable
 
 pytestmark = pytest.mark.usefixtures("app")

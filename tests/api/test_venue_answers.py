@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from rendezvous.core.db import is_sqlite
+from rendezvous.core.db.engines import is_sqlite
+from rendezvous.core.lru import Lru
 from rendezvous.geo import suggestions
-from rendezvous.geo.suggestions import AnswerCache
 from tests.api.test_geo import UK_HOMES, uk_group
 from tests.helpers import Api, Person, propose, rsvp
 
@@ -96,7 +96,7 @@ async def test_requests_that_miss_together_compute_once(api: Api, computed: list
 
 
 def test_the_cache_keeps_within_its_budget() -> None:
-    cache = AnswerCache(max_bytes=10)
+    cache: Lru[str, bytes] = Lru(max_weight=10, weigh=len)
     cache.put("a", b"1234")
     cache.put("b", b"5678")
     assert cache.get("a") == b"1234"  # now the most recently used

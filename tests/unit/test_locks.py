@@ -1,6 +1,6 @@
 import asyncio
 
-from rendezvous.core.locks import FifoGate, KeyedLock
+from rendezvous.core.locks import KeyedLock
 
 
 async def test_one_holder_per_key_and_keys_are_independent() -> None:
@@ -33,32 +33,3 @@ async def test_a_failing_holder_releases_the_key() -> None:
     async with asyncio.timeout(1), locks(1):
         assert len(locks) == 1
     assert len(locks) == 0
-
-
-async def test_the_gate_admits_at_most_its_size_in_arrival_order() -> None:
-    gate = FifoGate(lambda: 2)
-    inside = most = 0
-    entered: list[int] = []
-
-    async def hold(i: int) -> None:
-        nonlocal inside, most
-        async with gate():
-            inside += 1
-            most = max(most, inside)
-            entered.append(i)
-            await asyncio.sleep(0.01 if i % 2 else 0.02)  # uneven holders
-            inside -= 1
-
-    async def arrive(i: int) -> None:
-        await asyncio.sleep(i * 0.001)  # a definite arrival order
-        await hold(i)
-
-    await asyncio.gather(*(arrive(i) for i in range(8)))
-    assert most == 2
-    assert entered == list(range(8))
-
-
-async def test_the_gate_admits_at_least_one() -> None:
-    gate = FifoGate(lambda: 0)  # e.g. half of a pool of one connection
-    async with asyncio.timeout(1), gate():
-        pass

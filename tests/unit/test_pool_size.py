@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rendezvous.core.db import DEFAULT_POOL_SIZE, pool_size_for
+from rendezvous.core.db.engines import DEFAULT_POOL_SIZE, pool_size_for
 
 
 def test_a_roomy_server_gets_the_default_per_worker() -> None:

@@ -1,12 +1,11 @@
-"""HTTP handlers for sign-up, the caller's profile and API tokens."""
+"""HTTP handlers for sign-up, the caller's account and API tokens. (PATCH /me, which
+reaches the caller's groups too, is in rendezvous.flows.)"""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from rendezvous.accounts import services
 from rendezvous.accounts.schemas import (
@@ -15,17 +14,16 @@ from rendezvous.accounts.schemas import (
     SignUp,
     Token,
     TokenCreate,
+    TokenId,
     User,
     UserCreate,
-    UserUpdate,
 )
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
+from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
-from rendezvous.core.schemas import MAX_ID, Page
-from rendezvous.geo.geocoder import CachedGeocoder
-
-TokenId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the token's id")]
+from rendezvous.core.rate_limits import RATE_LIMIT, rate_limited
+from rendezvous.core.schemas import Page
 
 
 class UserController(Controller):
@@ -35,15 +33,17 @@ class UserController(Controller):
     @post(
         "/",
         operation_id="createUser",
-        opt={EXCLUDE_FROM_AUTH: True},
+        guards=[rate_limited],
+        opt={EXCLUDE_FROM_AUTH: True, RATE_LIMIT: "signups"},
         security=[{}],  # public: an empty requirement overrides the global bearer one
         responses=errors(400, 413, 422),
     )
     async def create_user(
-        self, data: JSONBody[UserCreate], geocoder: NamedDependency[CachedGeocoder]
+        self, data: JSONBody[UserCreate], geocoder: NamedDependency[Geocoder]
     ) -> SignUp:
         """Sign up; the response holds the account's first token, shown only this once.
-        A region is geocoded (422 if no place matches it)."""
+        A region is geocoded (422 if no place matches it). Sign-ups are limited per
+        client address (RENDEZVOUS_RATE_LIMIT_SIGNUPS an hour)."""
         return await services.create_user(data, geocoder)
 
 
@@ -55,18 +55,6 @@ class MeController(Controller):
     async def get_me(self, request: AuthedRequest) -> User:
         """The caller's own account."""
         return request.user
-
-    @patch("/", operation_id="updateMe", responses=errors(400, 401, 413, 422))
-    async def update_me(
-        self,
-        request: AuthedRequest,
-        data: JSONBody[UserUpdate],
-        geocoder: NamedDependency[CachedGeocoder],
-    ) -> User:
-        """Change name, e-mail, region or time zone; null clears an optional field. A new
-        region is geocoded (422 if no place matches it, and nothing changes); it brings
-        its time zone unless `timezone` is sent too."""
-        return await services.update_user(request.user.id, data, geocoder)
 
     @post("/tokens", operation_id="createToken", responses=errors(400, 401, 409, 413))
     async def create_token(

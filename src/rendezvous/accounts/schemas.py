@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request
 from litestar.datastructures import State
+from litestar.params import Parameter
 
 from rendezvous.core.schemas import (
+    MAX_ID,
     Email,
     Name,
     RequestBody,
@@ -75,5 +77,8 @@ class Token(ResponseBody):
     last_used_at: datetime | None
 
 
-# A request that passed the bearer middleware: `request.user` is the caller.
+TokenId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the token's id")]
+
+# A request that passed the authentication entry point (accounts.auth): `request.user`
+# is the caller.
 AuthedRequest = Request[User, Any, State]

@@ -1,4 +1,4 @@
-"""Users, their API tokens and their calendar-feed secrets."""
+"""People, their API tokens, and the installation's own keys."""
 
 from piccolo.columns import BigSerial, Float, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
@@ -27,23 +27,6 @@ class ApiToken(Table, tablename="api_token"):
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz()
     last_used_at = Timestamptz(null=True, default=None)
-
-
-class FeedToken(Table, tablename="feed_token"):
-    """A member's calendar-feed secret, one per member.
-
-    The secret is HMAC(server key, nonce): it can be shown again on request without being
-    stored, and rotating replaces the nonce. Only its SHA-256 is kept, for the lookup.
-    """
-
-    id = BigSerial(primary_key=True)
-    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False, unique=True)
-    nonce = Varchar(length=64)
-    token_hash = Varchar(length=64, unique=True)
-    # What the feed last held (a hash of its inputs) and when that last changed: the
-    # feed's Last-Modified, which must move whenever its content does.
-    fingerprint = Varchar(length=64, null=True, default=None)
-    changed_at = Timestamptz()
 
 
 class ServerSecret(Table, tablename="server_secret"):

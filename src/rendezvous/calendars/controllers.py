@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import ResponseHeader
+from litestar.datastructures import ResponseHeader, State
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
@@ -15,14 +15,15 @@ from litestar.params import Parameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
 
 from rendezvous.accounts.schemas import AuthedRequest
+from rendezvous.accounts.server_key import ServerKey
 from rendezvous.calendars import services
 from rendezvous.calendars.schemas import FeedLinks
-from rendezvous.calendars.services import FeedSigner, RenderedFeeds
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
+from rendezvous.core.freshness import provide_caches
 from rendezvous.core.openapi import errors
-from rendezvous.events.controllers import EventId
+from rendezvous.events.deps import provide_answering
 from rendezvous.events.guards import requires_event_member
-from rendezvous.events.schemas import Rsvp
+from rendezvous.events.schemas import EventId, Rsvp
 
 CALENDAR = "text/calendar"
 _ICS = Schema(type=OpenAPIType.STRING, description="an iCalendar object (RFC 5545)")
@@ -83,7 +84,7 @@ class CalendarController(Controller):
         operation_class=_ReplyOperation,
         responses=errors(400, 401, 403, 404, 409, 413, 415, 422),
     )
-    async def reply(self, request: AuthedRequest, event_id: EventId) -> Rsvp:
+    async def reply(self, request: AuthedRequest, event_id: EventId, state: State) -> Rsvp:
         """Answer with the reply a calendar app sends (`text/calendar`, METHOD:REPLY): the
         caller's PARTSTAT becomes their RSVP (ACCEPTED yes, TENTATIVE maybe, DECLINED no)."""
         media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -92,7 +93,9 @@ class CalendarController(Controller):
                 f"Send the reply as {CALENDAR}, not {media_type or 'no content type'}",
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             )
-        return await services.reply(event_id, request.user, await request.body())
+        return await services.reply(
+            event_id, request.user, await request.body(), provide_answering(state)
+        )
 
 
 class FeedLinkController(Controller):
@@ -101,18 +104,18 @@ class FeedLinkController(Controller):
 
     @get("/", operation_id="getFeedLinks", responses=errors(401))
     async def links(
-        self, request: AuthedRequest, feed_signer: NamedDependency[FeedSigner]
+        self, request: AuthedRequest, server_key: NamedDependency[ServerKey]
     ) -> FeedLinks:
         """The caller's private feed address, to subscribe to in a calendar app. Anyone
         who has it can read the feed: rotate it if it leaks."""
-        return await services.feed_links(request.user.id, feed_signer)
+        return await services.feed_links(request.user.id, server_key)
 
     @post("/rotate", operation_id="rotateFeed", status_code=200, responses=errors(401))
     async def rotate(
-        self, request: AuthedRequest, feed_signer: NamedDependency[FeedSigner]
+        self, request: AuthedRequest, server_key: NamedDependency[ServerKey]
     ) -> FeedLinks:
         """Replace the feed's secret: the old address answers 404 at once."""
-        return await services.rotate_feed(request.user.id, feed_signer)
+        return await services.rotate_feed(request.user.id, server_key)
 
 
 class FeedController(Controller):
@@ -147,7 +150,7 @@ class FeedController(Controller):
         feed_file: Annotated[
             str, Parameter(description="`<secret>.ics`, from GET /me/feed", max_length=200)
         ],
-        rendered_feeds: NamedDependency[RenderedFeeds],
+        state: State,
     ) -> Response[bytes]:
         """A member's meetups (confirmed, and cancelled in the last 30 days) from 90 days
         ago to two years ahead, for calendar apps to subscribe to; no bearer token."""
@@ -156,7 +159,7 @@ class FeedController(Controller):
             token,
             request.headers.get("if-none-match"),
             request.headers.get("if-modified-since"),
-            rendered_feeds,
+            provide_caches(state),
         )
         headers = {
             "etag": result.etag,

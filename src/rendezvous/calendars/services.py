@@ -9,30 +9,33 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from email.utils import format_datetime
-from typing import cast
+from typing import Any, cast
 
 import anyio.to_thread
-from litestar import Litestar
-from litestar.datastructures import State
 
 from rendezvous import __version__
+from rendezvous.accounts import queries as accounts
 from rendezvous.accounts.schemas import User
+from rendezvous.accounts.server_key import ServerKey
 from rendezvous.calendars import ics, queries
 from rendezvous.calendars.schemas import FeedLinks
 from rendezvous.core.conditional import not_modified
-from rendezvous.core.db import Row, transactional
+from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, Forbidden, Invalid, NotFound, Unprocessable
-from rendezvous.core.lru import Lru
-from rendezvous.core.tokens import derive_secret, hash_secret
+from rendezvous.core.freshness import WorkerCaches
+from rendezvous.core.locks import KeyedLock
+from rendezvous.core.tokens import hash_secret
+from rendezvous.events import queries as events
 from rendezvous.events import rsvps
-from rendezvous.events.queries import get_event_row
 from rendezvous.events.schemas import MAX_GUESTS, Choice, Rsvp, RsvpIn
+from rendezvous.groups import queries as groups
 from rendezvous.settings import get_settings
+
+Row = Mapping[str, Any]
 
 PARTSTAT_OF: dict[str, ics.PartStat] = {"yes": "ACCEPTED", "maybe": "TENTATIVE", "no": "DECLINED"}
 ANSWER_OF: dict[str, str] = {partstat: answer for answer, partstat in PARTSTAT_OF.items()}
@@ -41,7 +44,6 @@ ANSWER_OF: dict[str, str] = {partstat: answer for answer, partstat in PARTSTAT_O
 NO_EMAIL_DOMAIN = "rendezvous.invalid"
 
 FEED_PREFIX = "rzf"
-FEED_KEY_NAME = "feed-signing-key"
 # A feed holds confirmed events from 90 days ago to two years ahead, and cancelled
 # ones for 30 days after their cancellation, at most 1,000 of them (the soonest); the
 # days count from the start of today, UTC.
@@ -60,12 +62,12 @@ def member_address(user_id: int, email: str | None) -> str:
     return f"mailto:{email}" if email else f"mailto:member-{user_id}@{NO_EMAIL_DOMAIN}"
 
 
-def partstat(status: str | None, waitlisted: bool) -> ics.PartStat:
+def _partstat_of(answer: Row | None) -> ics.PartStat:
     """An RSVP as a PARTSTAT. A waitlisted yes is TENTATIVE: they want to come but hold
     no seat yet, and answering Accept again keeps their place in the queue."""
-    if status is None:
+    if answer is None:
         return "NEEDS-ACTION"
-    return "TENTATIVE" if waitlisted else PARTSTAT_OF[status]
+    return "TENTATIVE" if answer["waitlisted"] else PARTSTAT_OF[answer["status"]]
 
 
 def _calendar_event(
@@ -110,7 +112,7 @@ class IcsFile:
 
 
 async def _confirmed_event(event_id: int) -> Row:
-    row = await get_event_row(event_id)
+    row = await events.event_row(event_id)
     if row is None:
         raise NotFound("Event not found")
     if row["status"] == "proposed":
@@ -124,25 +126,29 @@ async def invite(event_id: int, caller_id: int) -> IcsFile:
     """The caller's invite: everyone in the group as an attendee, the caller asked to
     answer; METHOD:CANCEL once the event is cancelled."""
     row = await _confirmed_event(event_id)
-    members = await queries.invitees(event_id, row["group"])
-    proposer = next((m for m in members if m["id"] == row["created_by"]), None)
+    members = await groups.member_contacts(row["group"])
+    answers = await events.answers(event_id)
+    proposer = next((m for m in members if m["user_id"] == row["created_by"]), None)
     if proposer is None and row["created_by"] is not None:  # the proposer has left
-        proposer = await queries.person(row["created_by"])
+        person = await accounts.person(row["created_by"])
+        if person is not None:
+            proposer = {"user_id": person["id"], "name": person["name"], "email": person["email"]}
     attendees = tuple(
         ics.Attendee(
-            ics.Person(member_address(m["id"], m["email"]), m["name"]),
-            partstat(m["status"], bool(m["waitlisted"])),
-            "CHAIR" if m["id"] == row["created_by"] else "REQ-PARTICIPANT",
-            rsvp=m["id"] == caller_id,
+            ics.Person(member_address(m["user_id"], m["email"]), m["name"]),
+            _partstat_of(answers.get(m["user_id"])),
+            "CHAIR" if m["user_id"] == row["created_by"] else "REQ-PARTICIPANT",
+            rsvp=m["user_id"] == caller_id,
         )
         for m in members
     )
     organizer = (
-        ics.Person(member_address(proposer["id"], proposer["email"]), proposer["name"])
+        ics.Person(member_address(proposer["user_id"], proposer["email"]), proposer["name"])
         if proposer
         else None
     )
-    event = _calendar_event(row, await queries.group_name(row["group"]), organizer, attendees)
+    group = await groups.group_row(row["group"])
+    event = _calendar_event(row, group["name"] if group else "", organizer, attendees)
     method: ics.Method = "CANCEL" if row["status"] == "cancelled" else "REQUEST"
     stamp = datetime.now(UTC)
     # Thousands of attendees take a while to write: keep the event loop free meanwhile.
@@ -153,7 +159,7 @@ async def invite(event_id: int, caller_id: int) -> IcsFile:
 # --- replies ---------------------------------------------------------------------------
 
 
-async def reply(event_id: int, caller: User, body: bytes) -> Rsvp:
+async def reply(event_id: int, caller: User, body: bytes, answering: KeyedLock) -> Rsvp:
     """Apply an iTIP REPLY from the caller's calendar app as their RSVP."""
     try:
         answer = ics.parse_reply(body)
@@ -173,7 +179,7 @@ async def reply(event_id: int, caller: User, body: bytes) -> Rsvp:
             f"PARTSTAT {answer.partstat[:40]} is not an answer: "
             "send ACCEPTED, TENTATIVE or DECLINED"
         )
-    before = await queries.answer_of(event_id, caller.id) or {"guests": 0, "note": ""}
+    before = await events.answer_of(event_id, caller.id) or {"guests": 0, "note": ""}
     guests = before["guests"] if answer.guests is None else answer.guests
     note = before["note"] if answer.comment is None else answer.comment
     if not 0 <= guests <= MAX_GUESTS:
@@ -181,31 +187,14 @@ async def reply(event_id: int, caller: User, body: bytes) -> Rsvp:
     if len(note) > MAX_NOTE:
         raise Invalid(f"COMMENT must be at most {MAX_NOTE} characters")
     data = RsvpIn(status=cast(Choice, status), guests=guests, note=note)
-    return await rsvps.put_rsvp(event_id, caller.id, data, sequence=answer.sequence)
+    return await rsvps.put_rsvp(event_id, caller.id, data, answering, sequence=answer.sequence)
 
 
 # --- feed secrets ----------------------------------------------------------------------
 
 
-class FeedSigner:
-    """Makes feed secrets from the installation's key: RENDEZVOUS_SECRET_KEY, or else
-    a random key made once and kept in the database, read on first use."""
-
-    def __init__(self, configured_key: str | None) -> None:
-        self._key = configured_key.encode("utf-8") if configured_key else None
-
-    async def _signing_key(self) -> bytes:
-        if self._key is None:
-            self._key = (await _installation_key()).encode("utf-8")
-        return self._key
-
-    async def secret(self, nonce: str) -> str:
-        return derive_secret(await self._signing_key(), f"feed:{nonce}", FEED_PREFIX)
-
-
-@transactional
-async def _installation_key() -> str:
-    return await queries.server_secret(FEED_KEY_NAME, secrets.token_urlsafe(32))
+async def _feed_secret(key: ServerKey, nonce: str) -> str:
+    return await key.derive(f"feed:{nonce}", FEED_PREFIX)
 
 
 def _links(token: str) -> FeedLinks:
@@ -213,25 +202,25 @@ def _links(token: str) -> FeedLinks:
     return FeedLinks(url=url, webcal_url="webcal://" + url.split("://", 1)[1])
 
 
-async def feed_links(user_id: int, signer: FeedSigner) -> FeedLinks:
+async def feed_links(user_id: int, key: ServerKey) -> FeedLinks:
     """The caller's feed address, made on first request; the same until rotated."""
     feed = await queries.feed_of_user(user_id)
     if feed is None:
         nonce = secrets.token_urlsafe(24)
-        await _save_feed_secret(user_id, nonce, await signer.secret(nonce), replace=False)
+        await _save_feed_secret(user_id, nonce, await _feed_secret(key, nonce), replace=False)
         feed = await queries.feed_of_user(user_id)  # ours, or a concurrent request's
         assert feed is not None
-    token = await signer.secret(feed["nonce"])
+    token = await _feed_secret(key, feed["nonce"])
     if hash_secret(token) != feed["token_hash"]:
         # The signing key changed: the old address is dead; this one works from now on.
         await _save_feed_secret(user_id, feed["nonce"], token, replace=True)
     return _links(token)
 
 
-async def rotate_feed(user_id: int, signer: FeedSigner) -> FeedLinks:
+async def rotate_feed(user_id: int, key: ServerKey) -> FeedLinks:
     """A new feed address; the old one answers 404 from now on."""
     nonce = secrets.token_urlsafe(24)
-    token = await signer.secret(nonce)
+    token = await _feed_secret(key, nonce)
     await _save_feed_secret(user_id, nonce, token, replace=True)
     return _links(token)
 
@@ -244,14 +233,6 @@ async def _save_feed_secret(user_id: int, nonce: str, token: str, replace: bool)
 # --- feeds -----------------------------------------------------------------------------
 
 
-# Feeds already written, by fingerprint: 64 MB at most.
-RenderedFeeds = Lru[str, bytes]
-
-
-def rendered_feeds() -> RenderedFeeds:
-    return Lru(max_weight=64 * 1024 * 1024, weigh=len)
-
-
 @dataclass(frozen=True, slots=True)
 class FeedResponse:
     content: bytes | None  # None: 304, the client's copy is current
@@ -259,85 +240,69 @@ class FeedResponse:
     last_modified: str
 
 
-def _fingerprint(name: str, day: date, groups: Sequence[Row]) -> str:
+def _fingerprint(name: str, day: date, groups_shown: Sequence[Row]) -> str:
     """A hash of everything a feed's bytes depend on: the owner's name, the day (the
-    window moves daily) and each group's name and change count. Every change to an
-    event counts (events.services), so an unchanged hash means unchanged bytes. The
-    group's creation time tells apart a group from a later one that reuses its id."""
+    window moves daily) and each group's name and revision, which every change to one of
+    its events that calendars show moves (core.freshness); so an unchanged hash means
+    unchanged bytes. The group's creation time tells apart a group from a later one that
+    reuses its id."""
     parts = [__version__, get_settings().public_url, name, day.isoformat()]
-    parts += [
-        f"{g['group_id']} {g['group_created_at']} {g['revision']} {g['group_name']}" for g in groups
-    ]
+    parts += [f"{g['id']} {g['created_at']} {g['revision']} {g['name']}" for g in groups_shown]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _write_feed(name: str, rows: Sequence[Row]) -> bytes:
-    return ics.feed(name, [_calendar_event(row, row["group_name"]) for row in rows], FEED_REFRESH)
+def _write_feed(name: str, rows: Sequence[Row], group_names: dict[int, str]) -> bytes:
+    return ics.feed(
+        name,
+        [_calendar_event(row, group_names[row["group"]]) for row in rows],
+        FEED_REFRESH,
+    )
 
 
 async def feed(
-    token: str, if_none_match: str | None, if_modified_since: str | None, cache: RenderedFeeds
+    token: str, if_none_match: str | None, if_modified_since: str | None, caches: WorkerCaches
 ) -> FeedResponse:
     """A member's feed by its secret, or a 304 when the client's copy is current."""
     if not token.startswith(f"{FEED_PREFIX}_") or len(token) > 100 or not token.isascii():
         raise NotFound("No such feed")
-    rows = await queries.feed_by_token(hash_secret(token))
-    if not rows:
+    found = await queries.feed_by_hash(hash_secret(token))
+    owner = await accounts.person(found["user"]) if found is not None else None
+    if found is None or owner is None:
         raise NotFound("No such feed (its address may have been rotated)")
-    owner = rows[0]
-    groups = [row for row in rows if row["group_id"] is not None]
+    groups_shown = await groups.groups_of(owner["id"])
     now = datetime.now(UTC)
     # The window is anchored at the start of the day (UTC), so that it moves once a day:
     # within a day, the events it holds change only when an event or group does.
     today = datetime.combine(now.date(), time(), UTC)
     name = f"Rendezvous: {owner['name']}"
-    fingerprint = _fingerprint(name, today.date(), groups)
-    changed_at: datetime = owner["changed_at"]
-    if fingerprint != owner["fingerprint"]:
+    fingerprint = _fingerprint(name, today.date(), groups_shown)
+    changed_at: datetime = found["changed_at"]
+    if fingerprint != found["fingerprint"]:
         changed_at = now
-        await _mark_feed_changed(owner["id"], fingerprint, now)
+        await _mark_feed_changed(found["id"], fingerprint, now)
     etag = f'"{fingerprint[:32]}"'
     changed_at = changed_at.replace(microsecond=0)
     last_modified = format_datetime(changed_at.astimezone(UTC), usegmt=True)
     if not_modified(if_none_match, if_modified_since, etag, changed_at):
         return FeedResponse(None, etag, last_modified)
-    content = cache.get(fingerprint)
-    if content is None:
-        events = await queries.feed_events(
-            owner["user_id"],
+
+    async def write() -> bytes:
+        # A change landing between the reads is written under the older fingerprint; the
+        # next request sees the new one and writes the feed again.
+        rows = await events.calendar_rows(
+            [g["id"] for g in groups_shown],
             today - FEED_CANCELLED_FOR,
             today - FEED_PAST,
             today + FEED_FUTURE,
             FEED_MAX_EVENTS,
         )
-        # A change landing between the two reads is written under the older fingerprint;
-        # the next request sees the new one and writes the feed again.
-        content = await anyio.to_thread.run_sync(_write_feed, name, events)
-        cache.put(fingerprint, content)
+        names = {g["id"]: g["name"] for g in groups_shown}
+        return await anyio.to_thread.run_sync(_write_feed, name, rows, names)
+
+    content = await caches.rendered_feeds.get_or_compute(fingerprint, write)
     return FeedResponse(content, etag, last_modified)
 
 
 @transactional
 async def _mark_feed_changed(feed_id: int, fingerprint: str, now: datetime) -> None:
     await queries.mark_feed_changed(feed_id, fingerprint, now)
-
-
-# --- per-worker state ------------------------------------------------------------------
-
-
-@asynccontextmanager
-async def calendars(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: the feed signer and the rendered-feed cache, once per worker."""
-    app.state.feed_signer = FeedSigner(get_settings().secret_key)
-    app.state.rendered_feeds = rendered_feeds()
-    yield
-
-
-def provide_feed_signer(state: State) -> FeedSigner:
-    signer: FeedSigner = state.feed_signer
-    return signer
-
-
-def provide_rendered_feeds(state: State) -> RenderedFeeds:
-    feeds: RenderedFeeds = state.rendered_feeds
-    return feeds

@@ -1,4 +1,10 @@
-"""Bearer-token authentication middleware; what a token means is for the caller to say."""
+"""Bearer tokens at the HTTP boundary: reading the header, and the middleware that hands
+each request to the authentication entry point (`accounts.auth.authenticate`).
+
+Routes with `opt={EXCLUDE_FROM_AUTH: True}` skip the middleware: the public ones, and the
+hottest ones, whose dependency checks the token in the same statement as what it reads
+and then calls the same entry point (`accounts.auth.admit`).
+"""
 
 from __future__ import annotations
 
@@ -10,18 +16,17 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-# Handlers with opt={EXCLUDE_FROM_AUTH: True} skip the middleware: public ones, and the
-# hottest routes, whose dependency resolves the token in the same statement as the
-# resource.
 EXCLUDE_FROM_AUTH = "exclude_from_auth"
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rendezvous"'}
+MAX_TOKEN_LENGTH = 200
 
-Authenticate = Callable[[str], Awaitable[Any | None]]
+# The caller (with a `user`) for a request, or an exception that refuses it.
+Authenticate = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Any]]
 
 
-def bearer_token(connection: ASGIConnection) -> str:
-    """The token from `Authorization: Bearer <token>`; 401 when the request has nothing
-    that could be one."""
+def bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The token from `Authorization: Bearer <token>`, or None when what was sent cannot
+    be one (it needs no lookup to be refused); 401 when the request sends none."""
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     token = token.strip()
@@ -30,8 +35,8 @@ def bearer_token(connection: ASGIConnection) -> str:
             "Missing bearer token: send 'Authorization: Bearer <token>'", headers=BEARER_CHALLENGE
         )
     # Tokens are short ASCII; anything else cannot be one and needs no lookup.
-    if len(token) > 200 or not token.isascii():
-        raise unknown_token()
+    if len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        return None
     return token
 
 
@@ -40,14 +45,14 @@ def unknown_token() -> NotAuthorizedException:
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
-    """Sets request.user (and request.auth) from `Authorization: Bearer <token>`."""
+    """Sets request.user (and request.auth) through `authenticate`."""
 
     def __init__(self, app: ASGIApp, authenticate: Authenticate, exclude: list[str]) -> None:
         super().__init__(app, exclude=exclude, exclude_from_auth_key=EXCLUDE_FROM_AUTH)
         self._authenticate = authenticate
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
-        result = await self._authenticate(bearer_token(connection))
-        if result is None:
-            raise unknown_token()
-        return AuthenticationResult(user=result.user, auth=result)
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
+        caller = await self._authenticate(connection)
+        return AuthenticationResult(user=caller.user, auth=caller)

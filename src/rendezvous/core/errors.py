@@ -19,10 +19,6 @@ class NotFound(DomainError):
     """No such thing, or it belongs to a group the caller is not in."""
 
 
-class Unauthenticated(DomainError):
-    """No valid bearer token (for the reads that resolve it themselves)."""
-
-
 class Forbidden(DomainError):
     """The caller is a member but lacks the role for this."""
 
@@ -37,3 +33,11 @@ class Gone(DomainError):
 
 class Unavailable(DomainError):
     """The database is unreachable or too busy right now; retrying later may work."""
+
+
+class RateLimited(DomainError):
+    """Over a rate limit: retry after the window ends."""
+
+    def __init__(self, detail: str, retry_after_s: int, headers: dict[str, str]) -> None:
+        super().__init__(detail)
+        self.headers = {**headers, "Retry-After": str(retry_after_s)}

@@ -8,7 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
-from rendezvous.core.db import ping
+from rendezvous.core.db.engines import ping
 from rendezvous.core.schemas import ResponseBody
 
 

@@ -6,16 +6,10 @@ import logging
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import (
-    HTTP_401_UNAUTHORIZED,
-    HTTP_429_TOO_MANY_REQUESTS,
-    HTTP_500_INTERNAL_SERVER_ERROR,
-    HTTP_503_SERVICE_UNAVAILABLE,
-)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import ExceptionHandlersMap
 
-from rendezvous.core.auth import BEARER_CHALLENGE
-from rendezvous.core.db import is_transient, is_unreachable
+from rendezvous.core.db.transactions import is_transient, is_unreachable
 from rendezvous.core.errors import (
     Conflict,
     DomainError,
@@ -23,7 +17,7 @@ from rendezvous.core.errors import (
     Gone,
     Invalid,
     NotFound,
-    Unauthenticated,
+    RateLimited,
     Unavailable,
     Unprocessable,
 )
@@ -33,12 +27,12 @@ log = logging.getLogger(__name__)
 
 STATUS_FOR: dict[type[DomainError], int] = {
     Invalid: 400,
-    Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
     Gone: 410,
     Unprocessable: 422,
+    RateLimited: 429,
     Unavailable: 503,
 }
 RETRY_AFTER_S = "2"
@@ -66,8 +60,8 @@ def handle_domain_error(_: Request, exc: DomainError) -> Response:
     status = next(STATUS_FOR[cls] for cls in type(exc).__mro__ if cls in STATUS_FOR)
     if status == HTTP_503_SERVICE_UNAVAILABLE:
         return _unavailable(exc.detail)
-    if status == HTTP_401_UNAUTHORIZED:
-        return _error(status, exc.detail, BEARER_CHALLENGE)
+    if isinstance(exc, RateLimited):
+        return _error(status, exc.detail, exc.headers)
     return _error(status, exc.detail)
 
 
@@ -89,14 +83,6 @@ def handle_validation_error(request: Request, exc: ValidationException) -> Respo
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= HTTP_500_INTERNAL_SERVER_ERROR:
         return handle_unexpected(request, exc)
-    if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
-        # Litestar's rate limiter says when the window resets; clients read Retry-After.
-        headers = dict(exc.headers or {})
-        wait = max(1, int(headers.get("RateLimit-Reset", "60")))
-        headers["Retry-After"] = str(wait)
-        limit = headers.get("RateLimit-Limit", "a few")
-        detail = f"Too many requests: at most {limit} a minute; retry in {wait} s"
-        return _error(exc.status_code, detail, headers)
     # JSON whatever the handler's own media type (Litestar would answer a 401 from a
     # calendar endpoint as text/calendar).
     return _error(exc.status_code, exc.detail, exc.headers, exc.extra)
@@ -110,13 +96,15 @@ def _where(request: Request) -> dict[str, object]:
 
 
 def handle_unexpected(request: Request, exc: Exception) -> Response:
+    """Only a database that cannot be reached, or is too busy, is 503; anything else (a
+    full disk, a missing file, a bug) is logged as an error with its cause and is 500."""
     cause = exc.__cause__ or exc.__context__ if isinstance(exc, HTTPException) else exc
     if cause is not None and is_unreachable(cause):
         log.warning("database unreachable: %s", type(cause).__name__, extra=_where(request))
         return _unavailable("The database is unavailable; please retry shortly.")
     if cause is not None and is_transient(cause):
         return _unavailable("The database is busy; please retry in a moment.")
-    log.error("unhandled error", exc_info=exc, extra=_where(request))
+    log.error("unhandled error: %r", cause or exc, exc_info=exc, extra=_where(request))
     return _error(HTTP_500_INTERNAL_SERVER_ERROR, "Internal Server Error")
 
 

@@ -1,11 +1,9 @@
-"""Queues inside one process: an asyncio lock per key, for work that must queue per
-resource, and a first-come-first-served gate in front of them."""
+"""An asyncio lock per key, for work that must queue per resource inside one worker."""
 
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 
 
@@ -34,22 +32,3 @@ class KeyedLock:
 
     def __len__(self) -> int:
         return len(self._locks)
-
-
-class FifoGate:
-    """`async with gate():` lets at most `size()` holders in at once, in the order they
-    arrived (asyncio.Semaphore wakes its waiters first come, first served). One
-    semaphore per event loop: each is bound to the loop that first waits on it."""
-
-    def __init__(self, size: Callable[[], int]) -> None:
-        self._size = size
-        self._gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-            weakref.WeakKeyDictionary()
-        )
-
-    def __call__(self) -> asyncio.Semaphore:
-        loop = asyncio.get_running_loop()
-        gate = self._gates.get(loop)
-        if gate is None:
-            gate = self._gates[loop] = asyncio.Semaphore(max(1, self._size()))
-        return gate

@@ -65,16 +65,6 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
-# Request ids need to be unique, not secret: this process's random prefix and a counter
-# (uuid4 cost as much as the rest of this wrapper).
-_ID_PREFIX = os.urandom(8).hex()
-_id_counter = itertools.count(1)
-
-
-def _new_request_id() -> str:
-    return f"{_ID_PREFIX}{next(_id_counter):016x}"
-
-
 def request_id_of(scope: Scope) -> str | None:
     rid: str | None = scope.get("state", {}).get("request_id")
     return rid
@@ -86,6 +76,10 @@ class RequestLog:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # Ids need to be unique, not secret: a random prefix and a counter (uuid4 cost as
+        # much as the rest of this wrapper).
+        self._id_prefix = os.urandom(8).hex()
+        self._ids = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -96,7 +90,9 @@ class RequestLog:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = incoming if _VALID_ID.match(incoming) else _new_request_id()
+        request_id = (
+            incoming if _VALID_ID.match(incoming) else f"{self._id_prefix}{next(self._ids):016x}"
+        )
         scope.setdefault("state", {})["request_id"] = request_id
         id_header = (b"x-request-id", request_id.encode())
         started = time.perf_counter()

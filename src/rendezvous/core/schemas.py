@@ -23,12 +23,6 @@ Name = Annotated[
         min_length=1, max_length=100, pattern=_NOT_BLANK, description="1-100 characters, not blank"
     ),
 ]
-Title = Annotated[
-    str,
-    msgspec.Meta(
-        min_length=1, max_length=200, pattern=_NOT_BLANK, description="1-200 characters, not blank"
-    ),
-]
 ShortText = Annotated[
     str,
     msgspec.Meta(
@@ -53,7 +47,8 @@ TimezoneName = Annotated[
         min_length=1, max_length=64, description="an IANA time zone", examples=["Europe/London"]
     ),
 ]
-Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, description="degrees north")]
+Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, description="degrees east")]
 
 
 def checked_path_id(connection: ASGIConnection, key: str) -> int:

@@ -11,20 +11,19 @@ from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
+from rendezvous.core.freshness import provide_caches
+from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
-from rendezvous.core.schemas import MAX_ID, Page
+from rendezvous.core.schemas import Page
 from rendezvous.events import rsvps, services
-from rendezvous.events.guards import (
-    provide_access,
-    provide_access_by_token,
-    requires_event_member,
-    requires_event_organiser,
-)
+from rendezvous.events.deps import provide_access, provide_access_by_token, provide_answering
+from rendezvous.events.guards import requires_event_member, requires_event_organiser
 from rendezvous.events.schemas import (
     Confirm,
     Event,
     EventCreate,
+    EventId,
     EventUpdate,
     MyVotes,
     Rsvp,
@@ -34,11 +33,9 @@ from rendezvous.events.schemas import (
     Votes,
 )
 from rendezvous.events.services import Access
-from rendezvous.geo.geocoder import CachedGeocoder
-from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
+from rendezvous.groups.schemas import GroupId
 
-EventId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the event's id")]
 # The hottest routes find the caller's access from the token, in the same statement.
 BY_TOKEN = {"event_access": Provide(provide_access_by_token)}
 
@@ -58,7 +55,7 @@ class GroupEventController(Controller):
         request: AuthedRequest,
         group_id: GroupId,
         data: JSONBody[EventCreate],
-        geocoder: NamedDependency[CachedGeocoder],
+        geocoder: NamedDependency[Geocoder],
     ) -> Event:
         """Propose a meetup with 1-20 time options; any member may propose."""
         return await services.create_event(group_id, request.user.id, data, geocoder)
@@ -97,9 +94,9 @@ class EventController(Controller):
         self, event_id: EventId, event_access: NamedDependency[Access], state: State
     ) -> Event:
         """An event with its time options, vote counts and RSVP counts."""
-        # The cache from `state`, not as a second dependency: Litestar resolves two or
+        # The caches from `state`, not as a second dependency: Litestar resolves two or
         # more in a task group, which costs more than this whole read when cached.
-        return await services.get_event(event_access, services.provide_event_tallies(state))
+        return await services.get_event(event_access, provide_caches(state))
 
     @patch(
         "/",
@@ -110,12 +107,13 @@ class EventController(Controller):
     async def update_event(
         self,
         event_id: EventId,
+        event_access: NamedDependency[Access],
         data: JSONBody[EventUpdate],
-        geocoder: NamedDependency[CachedGeocoder],
+        geocoder: NamedDependency[Geocoder],
     ) -> Event:
         """Change title, description, venue or capacity (the proposer, owners and admins).
         A changed title, description or venue raises `sequence`; capacity does not."""
-        return await services.update_event(event_id, data, geocoder)
+        return await services.update_event(event_id, event_access.group_id, data, geocoder)
 
     @get(
         "/votes",
@@ -149,12 +147,13 @@ class EventController(Controller):
     async def confirm(
         self,
         event_id: EventId,
-        geocoder: NamedDependency[CachedGeocoder],
+        event_access: NamedDependency[Access],
+        geocoder: NamedDependency[Geocoder],
         data: JSONBody[Confirm | None] = None,
     ) -> Event:
         """Confirm an option (the proposer, owners and admins); without `option_id`, the one
         with the most yes, then maybe, then the earliest."""
-        return await services.confirm(event_id, data or Confirm(), geocoder)
+        return await services.confirm(event_id, event_access.group_id, data or Confirm(), geocoder)
 
     @post(
         "/cancel",
@@ -163,9 +162,9 @@ class EventController(Controller):
         status_code=200,
         responses=errors(400, 401, 403, 404, 409),
     )
-    async def cancel(self, event_id: EventId) -> Event:
+    async def cancel(self, event_id: EventId, event_access: NamedDependency[Access]) -> Event:
         """Cancel the event (the proposer, owners and admins)."""
-        return await services.cancel(event_id)
+        return await services.cancel(event_id, event_access.group_id)
 
     @put(
         "/rsvp",
@@ -175,10 +174,14 @@ class EventController(Controller):
         responses=errors(400, 401, 404, 409, 413),
     )
     async def put_rsvp(
-        self, event_id: EventId, event_access: NamedDependency[Access], data: JSONBody[RsvpIn]
+        self,
+        event_id: EventId,
+        event_access: NamedDependency[Access],
+        data: JSONBody[RsvpIn],
+        state: State,
     ) -> Rsvp:
         """Answer yes, maybe or no, with 0-10 guests. A yes that does not fit is waitlisted."""
-        return await rsvps.put_rsvp(event_id, event_access.user_id, data)
+        return await rsvps.put_rsvp(event_id, event_access.user_id, data, provide_answering(state))
 
     @delete(
         "/rsvp",
@@ -187,9 +190,11 @@ class EventController(Controller):
         opt={EXCLUDE_FROM_AUTH: True},
         responses=errors(400, 401, 404, 409),
     )
-    async def delete_rsvp(self, event_id: EventId, event_access: NamedDependency[Access]) -> None:
+    async def delete_rsvp(
+        self, event_id: EventId, event_access: NamedDependency[Access], state: State
+    ) -> None:
         """Withdraw the caller's answer; any seat it held passes to the waitlist."""
-        await rsvps.delete_rsvp(event_id, event_access.user_id)
+        await rsvps.delete_rsvp(event_id, event_access.user_id, provide_answering(state))
 
     @get(
         "/rsvps",

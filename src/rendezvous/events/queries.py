@@ -1,144 +1,87 @@
-"""The events slice's SQL: reading events with their counts, locking, seating rows."""
+"""The events slice's SQL: events, time options, votes and answers.
+
+Piccolo builds most of it. The written-out statements are the hottest routes' (reading an
+event, answering it), each with the benchmark that shows why.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from rendezvous.core.db import Row, fetch, is_sqlite
+from piccolo.columns import Column
+from piccolo.columns.combination import Combinable
+from piccolo.query.functions.aggregate import Count, Sum
+
+from rendezvous.accounts.queries import CALLER_COLUMNS, CALLER_MATCH, CALLER_TABLES
+from rendezvous.core.db.engines import is_sqlite
+from rendezvous.core.db.sql import Row, fetch, placeholders
 from rendezvous.core.errors import NotFound
+from rendezvous.core.freshness import touch, touch_statement
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.events.seating import Party, Seating
 from rendezvous.events.tables import Event as EventRow
+from rendezvous.events.tables import Rsvp as RsvpRow
+from rendezvous.events.tables import TimeOption as OptionRow
+from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import Ballot, Option, tally
 
-# RSVP rows by user id: status, guests, waitlisted, queue_seq
-RsvpRows = dict[int, Row]
+EVENT_COLUMNS: tuple[Column, ...] = tuple(EventRow._meta.columns)
+_NAMES = tuple(column._meta.db_column_name for column in EVENT_COLUMNS)
+_COLUMNS = ", ".join(f'e."{name}"' for name in _NAMES)
 
-EVENT_COLUMNS = (
-    EventRow.id,
-    EventRow.group,
-    EventRow.title,
-    EventRow.description,
-    EventRow.status,
-    EventRow.timezone,
-    EventRow.created_by,
-    EventRow.capacity,
-    EventRow.venue_name,
-    EventRow.venue_address,
-    EventRow.venue_latitude,
-    EventRow.venue_longitude,
-    EventRow.starts_at,
-    EventRow.ends_at,
-    EventRow.sequence,
-    EventRow.ical_uid,
-    EventRow.revision,
-    EventRow.created_at,
-    EventRow.updated_at,
-)
 
-# The event reads are written out: Piccolo takes longer to build a query over foreign
-# keys than the database takes to answer it.
-_NAMES = [f'"{column._meta.db_column_name}"' for column in EVENT_COLUMNS]
-_COLUMNS = ", ".join(f"e.{name}" for name in _NAMES)
-_SELECT_EVENT = f"SELECT {_COLUMNS} FROM event e WHERE e.id = {{}}"  # noqa: S608 - column names
-# The event with the caller's role in its group; nothing when they are not in it.
-_EVENT_FOR_MEMBER = (
-    f"SELECT {_COLUMNS}, m.role AS caller_role FROM event e "  # noqa: S608 - column names
-    'JOIN membership m ON m."group" = e."group" AND m."user" = {} WHERE e.id = {}'
-)
-# The hottest event routes (reading it, answering it) in one statement: the bearer
-# token, the caller's role in the event's group and the event. No row: no such token;
-# a row without a role: no such event, or not the caller's to see.
+# --- reading events --------------------------------------------------------------------
+
+# Written out, one statement for GET /events/{id} and PUT/DELETE /events/{id}/rsvp
+# (bench/reads.py, bench/rsvp.py): the bearer token, the caller's role in the event's
+# group and the event. No row: no such token; a null role: no such event, or not the
+# caller's to see.
 _EVENT_FOR_TOKEN = (
-    'SELECT t.id AS token_id, t.last_used_at AS token_used_at, t."user" AS caller_id, '  # noqa: S608
-    f"m.role AS caller_role, {_COLUMNS} FROM api_token t "
+    f"SELECT {CALLER_COLUMNS}, m.role AS caller_role, {_COLUMNS} "  # noqa: S608 - fixed text
+    f"FROM {CALLER_TABLES} "
     "LEFT JOIN event e ON e.id = {} "
     'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
-    "WHERE t.token_hash = {}"
+    f"WHERE {CALLER_MATCH}"
 )
-# Locking an event bumps its revision: every write transaction on an event, its votes
-# or its RSVPs starts here, so the revision read with the event tells whether what a
-# worker cached about it (events.services.EventTallies) is still current. On PostgreSQL
-# the UPDATE's row lock (FOR NO KEY UPDATE) makes every other writer of the row wait, as
-# SELECT ... FOR UPDATE would; unlike it, it lets foreign-key checks of inserted votes
-# and RSVPs pass, which no rule here depends on.
-_LOCK_EVENT = (
-    "UPDATE event SET revision = revision + 1 WHERE id = {} RETURNING "  # noqa: S608
-    + ", ".join(_NAMES)
-)
-
-
-async def event_for_member(event_id: int, user_id: int) -> Row | None:
-    """The event and the user's role in its group (`caller_role`), in one query; None
-    when there is no such event or the user is not in its group."""
-    rows = await fetch(_EVENT_FOR_MEMBER, user_id, event_id)
-    return rows[0] if rows else None
 
 
 async def event_for_token(event_id: int, token_hash: str) -> Row | None:
-    """The token (`token_id`, `token_used_at`), the caller's role (`caller_role`, None
-    for an outsider or no such event) and the event; None when no token has this hash."""
     rows = await fetch(_EVENT_FOR_TOKEN, event_id, token_hash)
     return rows[0] if rows else None
 
 
-async def get_event_row(event_id: int) -> Row | None:
-    rows = await fetch(_SELECT_EVENT, event_id)
-    return rows[0] if rows else None
+async def event_row(event_id: int) -> dict[str, Any] | None:
+    return await EventRow.select(*EVENT_COLUMNS).where(EventRow.id == event_id).first()
 
 
-async def lock_event(event_id: int) -> Row:
-    """The event row, locked (and its revision bumped) until the surrounding write
-    transaction ends."""
-    rows = await fetch(_LOCK_EVENT, event_id)
-    if not rows:
-        raise NotFound("Event not found")
-    return rows[0]
-
-
-async def touch_events(group_id: int) -> None:
-    """Bump the revision of every event of the group, for a change that reaches them all
-    without locking each (a member's votes going when they leave)."""
-    await fetch('UPDATE event SET revision = revision + 1 WHERE "group" = {}', group_id)
-
-
-_OF_GROUP = 'WHERE e."group" = {}'
-_WITH_STATUS = " AND e.status = {}"
-
-
-async def list_event_rows(
+async def event_rows(
     group_id: int, status: str | None, newest_first: bool, limit: int, offset: int
-) -> tuple[list[Row], int]:
+) -> tuple[list[dict[str, Any]], int]:
     """One page of a group's events, and how many there are."""
-    where, args = (
-        (_OF_GROUP, [group_id])
-        if status is None
-        else (_OF_GROUP + _WITH_STATUS, [group_id, status])
+    where: Combinable = EventRow.group == group_id
+    if status is not None:
+        where &= EventRow.status == status
+    rows = await (
+        EventRow.select(*EVENT_COLUMNS)
+        .where(where)
+        .order_by(EventRow.id, ascending=not newest_first)
+        .limit(limit)
+        .offset(offset)
     )
-    order = "DESC" if newest_first else "ASC"
-    rows = await fetch(
-        f"SELECT {_COLUMNS} FROM event e {where} ORDER BY e.id {order} LIMIT {{}} OFFSET {{}}",  # noqa: S608
-        *args,
-        limit,
-        offset,
-    )
-    total = await fetch(f"SELECT COUNT(*) AS n FROM event e {where}", *args)  # noqa: S608
-    return rows, total[0]["n"]
+    return rows, await EventRow.count().where(where)
 
 
-def _in(count: int) -> str:
-    return ", ".join(["{}"] * count)
-
-
-async def option_rows(event_ids: Sequence[int]) -> list[Row]:
+async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Time options of these events (id, event, starts_at, ends_at), each event's in the
     order its proposer listed them."""
-    return await fetch(
-        "SELECT id, event, starts_at, ends_at FROM time_option "  # noqa: S608 - placeholders
-        f"WHERE event IN ({_in(len(event_ids))}) ORDER BY event, position",
-        *event_ids,
+    return await (
+        OptionRow.select(OptionRow.id, OptionRow.event, OptionRow.starts_at, OptionRow.ends_at)
+        .where(OptionRow.event.is_in(list(event_ids)))
+        .order_by(OptionRow.event, OptionRow.position)
     )
 
 
@@ -149,46 +92,28 @@ def as_options(rows: Sequence[Row]) -> list[Option]:
 
 async def ballots(event_ids: Sequence[int]) -> list[Ballot]:
     """Votes of these events, counted per option and choice by the database."""
-    rows = await fetch(
-        'SELECT "option", choice, COUNT(*) AS n FROM vote '  # noqa: S608 - placeholders
-        f"WHERE event IN ({_in(len(event_ids))}) GROUP BY option, choice",
-        *event_ids,
+    rows = await (
+        VoteRow.select(VoteRow.option, VoteRow.choice, Count(alias="n"))
+        .where(VoteRow.event.is_in(list(event_ids)))
+        .group_by(VoteRow.option, VoteRow.choice)
     )
     return [Ballot(row["option"], row["choice"], row["n"]) for row in rows]
-
-
-async def _options_with_votes(event_ids: Sequence[int]) -> list[Row]:
-    """Each option of these events (in the proposer's order) once per choice it got,
-    with how many (`n`); an option nobody voted on once, with choice null and n 0."""
-    return await fetch(
-        "SELECT o.id, o.event, o.starts_at, o.ends_at, v.choice, COUNT(v.id) AS n "  # noqa: S608
-        'FROM time_option o LEFT JOIN vote v ON v."option" = o.id '
-        f"WHERE o.event IN ({_in(len(event_ids))}) "
-        "GROUP BY o.event, o.position, o.id, o.starts_at, o.ends_at, v.choice "
-        "ORDER BY o.event, o.position",
-        *event_ids,
-    )
-
-
-def _venue(row: Row) -> Venue | None:
-    if row["venue_name"] is None:
-        return None
-    return Venue(
-        name=row["venue_name"],
-        address=row["venue_address"],
-        latitude=row["venue_latitude"],
-        longitude=row["venue_longitude"],
-    )
 
 
 async def _rsvp_counts(event_ids: Sequence[int]) -> dict[int, RsvpCounts]:
     counts: dict[int, dict[str, int]] = defaultdict(
         lambda: dict.fromkeys(("yes", "maybe", "no", "waitlisted", "guests"), 0)
     )
-    rows = await fetch(
-        "SELECT event, status, waitlisted, COUNT(*) AS n, SUM(guests) AS guests "  # noqa: S608
-        f"FROM rsvp WHERE event IN ({_in(len(event_ids))}) GROUP BY event, status, waitlisted",
-        *event_ids,
+    rows = await (
+        RsvpRow.select(
+            RsvpRow.event,
+            RsvpRow.status,
+            RsvpRow.waitlisted,
+            Count(alias="n"),
+            Sum(RsvpRow.guests, alias="guests"),
+        )
+        .where(RsvpRow.event.is_in(list(event_ids)))
+        .group_by(RsvpRow.event, RsvpRow.status, RsvpRow.waitlisted)
     )
     for row in rows:
         of_event = counts[row["event"]]
@@ -210,13 +135,9 @@ class Tallies:
 
 
 async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
-    """The tallies of these events: two queries however many events there are."""
-    counted = await _options_with_votes(event_ids)
-    options = list({row["id"]: row for row in counted}.values())
-    votes = tally(
-        as_options(options),
-        [Ballot(row["id"], row["choice"], row["n"]) for row in counted if row["n"]],
-    )
+    """The tallies of these events: three queries however many events there are."""
+    options = await option_rows(event_ids)
+    votes = tally(as_options(options), await ballots(event_ids))
     time_options: dict[int, list[TimeOption]] = defaultdict(list)
     for option in options:
         counts = votes.of(option["id"])
@@ -234,6 +155,17 @@ async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
     }
 
 
+def venue_of(row: Row) -> Venue | None:
+    if row["venue_name"] is None:
+        return None
+    return Venue(
+        name=row["venue_name"],
+        address=row["venue_address"],
+        latitude=row["venue_latitude"],
+        longitude=row["venue_longitude"],
+    )
+
+
 def event_from(row: Row, tallies: Tallies) -> Event:
     return Event(
         id=row["id"],
@@ -246,7 +178,7 @@ def event_from(row: Row, tallies: Tallies) -> Event:
         time_options=tallies.time_options,
         start=row["starts_at"],
         end=row["ends_at"],
-        venue=_venue(row),
+        venue=venue_of(row),
         capacity=row["capacity"],
         rsvp_counts=tallies.rsvp_counts,
         sequence=row["sequence"],
@@ -263,41 +195,145 @@ async def build_events(rows: Sequence[Row]) -> list[Event]:
     return [event_from(row, tallies[row["id"]]) for row in rows]
 
 
-async def count_calendar_change(group_id: int) -> None:
-    """Record that one of the group's events changed (within the change's transaction)."""
-    await fetch(
-        'INSERT INTO calendar_revision ("group", revision) VALUES ({}, 1) '
-        'ON CONFLICT ("group") DO UPDATE SET revision = calendar_revision.revision + 1',
-        group_id,
+# --- what other slices read --------------------------------------------------------------
+
+
+async def answers(event_id: int) -> dict[int, dict[str, Any]]:
+    """Every answer to the event by user id: status, waitlisted, guests, note."""
+    rows = await RsvpRow.select(
+        RsvpRow.user, RsvpRow.status, RsvpRow.waitlisted, RsvpRow.guests, RsvpRow.note
+    ).where(RsvpRow.event == event_id)
+    return {row["user"]: row for row in rows}
+
+
+async def answer_of(event_id: int, user_id: int) -> dict[str, Any] | None:
+    """The user's answer to the event (guests, note), if any."""
+    return (
+        await RsvpRow.select(RsvpRow.guests, RsvpRow.note)
+        .where((RsvpRow.event == event_id) & (RsvpRow.user == user_id))
+        .first()
     )
 
 
-async def lock_for_rsvp(event_id: int, user_id: int) -> tuple[Row, SeatingRows]:
-    """Lock the event, then read what an answer from `user_id` depends on.
+async def calendar_rows(
+    group_ids: Sequence[int],
+    cancelled_since: datetime,
+    since: datetime,
+    until: datetime,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """What calendar feeds show of these groups: confirmed events, and events cancelled
+    since `cancelled_since`, that overlap [since, until), soonest first."""
+    if not group_ids:
+        return []
+    shown = (EventRow.status == "confirmed") | (
+        (EventRow.status == "cancelled") & (EventRow.updated_at >= cancelled_since)
+    )
+    return await (
+        EventRow.select(*EVENT_COLUMNS)
+        .where(
+            EventRow.group.is_in(list(group_ids))
+            & shown
+            & (EventRow.ends_at >= since)
+            & (EventRow.starts_at < until)
+        )
+        .order_by(EventRow.starts_at, EventRow.id)
+        .limit(limit)
+    )
 
-    Under READ COMMITTED a statement that waited for the lock still reads the other rows
-    from the snapshot it started with, which misses the answers committed by whoever
-    held the lock; a statement after the lock sees them. On PostgreSQL both are tried in
-    one statement first (one round trip fewer, held under the lock) and the event's
-    revision tells whether its rows will do: read from the snapshot and returned by the
-    UPDATE, it differs by exactly one only if nobody committed a change in between, and
-    every change to an event's answers bumps it. SQLite runs one writer at a time.
-    """
-    if not is_sqlite():
-        rows = await fetch(_LOCK_WITH_SEATING, event_id, event_id, event_id, user_id, user_id)
-        if not rows:
-            raise NotFound("Event not found")
-        event = rows[0]
-        if event["revision"] == event["seen_revision"] + 1:
-            answers: RsvpRows = {
-                row["rsvp_user"]: {name: row[f"rsvp_{name}"] for name in _ANSWER_COLUMNS}
-                for row in rows
-                if row["rsvp_user"] is not None
-            }
-            return event, SeatingRows(answers, event["others_seated"])
-    else:
-        event = await lock_event(event_id)
-    return event, await seating_answers(event_id, user_id)
+
+# --- changes -----------------------------------------------------------------------------
+
+
+async def lock_event(event_id: int) -> Row:
+    """Touch the event (core.freshness): its row, locked until the transaction ends."""
+    row = await touch(EventRow, event_id, *_NAMES)
+    if row is None:
+        raise NotFound("Event not found")
+    return row
+
+
+async def touch_group_events(group_id: int) -> None:
+    """Touch (core.freshness) every event of the group at once, for a change that reaches
+    them all: a member's votes going when they leave."""
+    await EventRow.update({EventRow.revision: EventRow.revision + 1}).where(
+        EventRow.group == group_id
+    )
+
+
+async def insert_event(values: dict[str, Any], options: list[tuple[datetime, datetime]]) -> int:
+    event_id: int = (await EventRow.insert(EventRow(**values)).returning(EventRow.id))[0]["id"]
+    await OptionRow.insert(
+        *(
+            OptionRow(event=event_id, position=position, starts_at=start, ends_at=end)
+            for position, (start, end) in enumerate(options)
+        )
+    )
+    return event_id
+
+
+async def update_event(event_id: int, changes: dict[Any, Any]) -> None:
+    await EventRow.update(changes).where(EventRow.id == event_id)
+
+
+async def replace_votes(event_id: int, user_id: int, votes: Mapping[int, str]) -> None:
+    await VoteRow.delete().where((VoteRow.event == event_id) & (VoteRow.user == user_id))
+    if votes:
+        await VoteRow.insert(
+            *(
+                VoteRow(event=event_id, option=option_id, user=user_id, choice=choice)
+                for option_id, choice in votes.items()
+            )
+        )
+
+
+async def votes_of(event_id: int, user_id: int) -> dict[int, str]:
+    rows = await (
+        VoteRow.select(VoteRow.option, VoteRow.choice)
+        .where((VoteRow.event == event_id) & (VoteRow.user == user_id))
+        .order_by(VoteRow.option)
+    )
+    return {row["option"]: row["choice"] for row in rows}
+
+
+async def forget_votes(group_id: int, user_id: int) -> None:
+    """The user's votes on every event of the group."""
+    events = EventRow.select(EventRow.id).where(EventRow.group == group_id)
+    event_ids = [row["id"] for row in await events]
+    if event_ids:
+        await VoteRow.delete().where((VoteRow.user == user_id) & VoteRow.event.is_in(event_ids))
+
+
+async def answered_events(group_id: int, user_id: int) -> list[int]:
+    """The group's events the user has answered, by id."""
+    rows = await RsvpRow.select(RsvpRow.event).where(
+        (RsvpRow.user == user_id) & (RsvpRow.event.group == group_id)
+    )
+    return sorted(row["event"] for row in rows)
+
+
+async def rsvp_entries(event_id: int) -> list[dict[str, Any]]:
+    """Every answer with the member's name: for the list of answers."""
+    return await RsvpRow.select(
+        RsvpRow.user,
+        RsvpRow.user.name.as_alias("name"),
+        RsvpRow.status,
+        RsvpRow.guests,
+        RsvpRow.note,
+        RsvpRow.waitlisted,
+        RsvpRow.queue_seq,
+        RsvpRow.responded_at,
+    ).where(RsvpRow.event == event_id)
+
+
+async def delete_answer(event_id: int, user_id: int) -> None:
+    await RsvpRow.delete().where((RsvpRow.event == event_id) & (RsvpRow.user == user_id))
+
+
+# --- seating: an answer's reads and writes (the RSVP path, bench/rsvp.py) -------------------
+
+# RSVP rows by user id: user, status, guests, waitlisted, queue_seq
+RsvpRows = dict[int, Row]
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,8 +362,9 @@ class SeatingRows:
         )
 
 
-# An event's seats can run to thousands of yes answers: the sum of those the answer
-# cannot move is counted by the database, not sent row by row.
+# Written out, as every statement of the RSVP path is (bench/rsvp.py): an event's seats can
+# run to thousands of yes answers, so the seats the answer cannot move are summed by the
+# database rather than sent row by row.
 _ANSWER_COLUMNS = ("user", "status", "guests", "waitlisted", "queue_seq")
 _OTHERS_SEATED = (
     "SELECT COALESCE(SUM(1 + guests), 0) AS others_seated FROM rsvp "
@@ -339,10 +376,11 @@ _SEATING_ANSWERS = (
     + ", ".join(f'r."{name}"' for name in _ANSWER_COLUMNS)
     + f" FROM ({_OTHERS_SEATED}) AS t LEFT JOIN rsvp AS r ON r.event = {{}} {_MOVABLE}"
 )
-# PostgreSQL only (SQLite has no UPDATE in a WITH): see lock_for_rsvp.
+# PostgreSQL only (SQLite has no UPDATE in a WITH): the touch and the seating in one
+# statement, one round trip fewer while the event is locked (bench/rsvp.py).
 _LOCK_WITH_SEATING = (
     "WITH seen AS (SELECT revision AS seen_revision FROM event WHERE id = {}), "  # noqa: S608
-    f"locked AS ({_LOCK_EVENT}), t AS ({_OTHERS_SEATED}) "
+    f"locked AS ({touch_statement(EventRow, _NAMES)}), t AS ({_OTHERS_SEATED}) "
     "SELECT locked.*, seen.seen_revision, t.others_seated, "
     + ", ".join(f'r."{name}" AS rsvp_{name}' for name in _ANSWER_COLUMNS)
     + " FROM locked CROSS JOIN seen CROSS JOIN t "
@@ -350,18 +388,43 @@ _LOCK_WITH_SEATING = (
 )
 
 
-async def seating_answers(event_id: int, user_id: int | None) -> SeatingRows:
+async def lock_for_answer(event_id: int, user_id: int) -> tuple[Row, SeatingRows]:
+    """Touch the event, then read what an answer from `user_id` depends on.
+
+    Under READ COMMITTED a statement that waited for the lock still reads the other rows
+    from the snapshot it started with, which misses the answers committed by whoever
+    held the lock; a statement after the lock sees them. On PostgreSQL both are tried in
+    one statement first, and the event's revision tells whether its rows will do: read
+    from the snapshot and returned by the UPDATE, it differs by exactly one only if nobody
+    committed a change in between, and every change to an event's answers moves it.
+    SQLite runs one writer at a time.
+    """
+    if not is_sqlite():
+        rows = await fetch(_LOCK_WITH_SEATING, event_id, event_id, event_id, user_id, user_id)
+        if not rows:
+            raise NotFound("Event not found")
+        event = rows[0]
+        if event["revision"] == event["seen_revision"] + 1:
+            answers: RsvpRows = {
+                row["rsvp_user"]: {name: row[f"rsvp_{name}"] for name in _ANSWER_COLUMNS}
+                for row in rows
+                if row["rsvp_user"] is not None
+            }
+            return event, SeatingRows(answers, event["others_seated"])
+    else:
+        event = await lock_event(event_id)
+    return event, await seating_rows(event_id, user_id)
+
+
+async def seating_rows(event_id: int, user_id: int | None) -> SeatingRows:
     """The waitlist, the user's own answer whatever it is, and the seats every other
     seated yes holds. Without a user (a capacity change), every seated yes is counted."""
-    rows = await fetch(_SEATING_ANSWERS, event_id, _nobody(user_id), event_id, _nobody(user_id))
+    nobody = 0 if user_id is None else user_id  # no user has id 0
+    rows = await fetch(_SEATING_ANSWERS, event_id, nobody, event_id, nobody)
     return SeatingRows(
         {row["user"]: row for row in rows if row["user"] is not None},
         rows[0]["others_seated"],
     )
-
-
-def _nobody(user_id: int | None) -> int:
-    return 0 if user_id is None else user_id  # no user has id 0
 
 
 _SAVE_ANSWER = (
@@ -373,7 +436,7 @@ _SAVE_ANSWER = (
 )
 
 
-async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
+async def save_answer(event_id: int, user_id: int, answer: dict[str, Any]) -> None:
     """Insert or replace the user's answer: one statement, the same on both engines."""
     await fetch(
         _SAVE_ANSWER,
@@ -388,14 +451,14 @@ async def save_answer(event_id: int, user_id: int, answer: Row) -> None:
     )
 
 
-async def promote_rows(event_id: int, before: Seating, after: Seating) -> None:
+async def promote(event_id: int, before: Seating, after: Seating) -> None:
     """Store promotions: parties that waited before and hold a seat now."""
     waited = {party.user_id for party in before.waitlist}
     promoted = [party.user_id for party in after.seated if party.user_id in waited]
     if promoted:
         await fetch(
             "UPDATE rsvp SET waitlisted = {}, queue_seq = NULL "  # noqa: S608 - placeholders
-            f'WHERE event = {{}} AND "user" IN ({_in(len(promoted))})',
+            f'WHERE event = {{}} AND "user" IN ({placeholders(len(promoted))})',
             False,
             event_id,
             *promoted,

@@ -9,25 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from rendezvous.core.db import Row, transactional
+from rendezvous.core.db.sql import Row
+from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, NotFound, Unprocessable
-from rendezvous.core.locks import FifoGate, KeyedLock
+from rendezvous.core.locks import KeyedLock
 from rendezvous.core.schemas import Page
-from rendezvous.events.queries import (
-    RsvpRows,
-    SeatingRows,
-    lock_for_rsvp,
-    promote_rows,
-    save_answer,
-    seating_answers,
-    touch_events,
-)
+from rendezvous.events import queries
+from rendezvous.events.queries import RsvpRows, SeatingRows
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
 from rendezvous.events.seating import NoRoom, promote, respond
-from rendezvous.events.tables import Event as EventRow
-from rendezvous.events.tables import Rsvp as RsvpRow
-from rendezvous.events.tables import Vote as VoteRow
-from rendezvous.settings import get_settings
 
 
 def seats_wanted(status: str, guests: int) -> int | None:
@@ -40,28 +30,6 @@ def _check_open(event: Row) -> None:
         raise Conflict("This event is cancelled; RSVPs are closed")
     if event["starts_at"] is not None and event["starts_at"] <= datetime.now(UTC):
         raise Conflict("This event has already started; RSVPs are closed")
-
-
-def _next_queue_seq(rows: RsvpRows) -> int:
-    # the waitlist is among the rows, and only waiting answers hold a queue_seq
-    return 1 + max((row["queue_seq"] or 0 for row in rows.values()), default=0)
-
-
-# Answers enter a worker's gate in the order they arrived, at most half the pool at once
-# (the rest stays free for reads); then answers to one event queue per event, so that
-# they reach the database one at a time rather than parking pooled connections on the
-# event's row lock. Without the gate, an answer to a busy event waited behind every
-# answer to it while later answers to quiet events overtook it: at 64 connections over
-# 20 events the slowest 1 % took four times the median; with it, under twice.
-_admitted = FifoGate(lambda: get_settings().db_pool_size // 2)
-_answering = KeyedLock()
-
-
-async def put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | None = None) -> Rsvp:
-    """Answer an event. `sequence`, for answers from a calendar invite, is the version
-    of the event the answer was given to (checked under the event's lock)."""
-    async with _admitted(), _answering(event_id):
-        return await _put_rsvp(event_id, user_id, data, sequence)
 
 
 def _check_sequence(event: Row, sequence: int | None) -> None:
@@ -78,9 +46,25 @@ def _check_sequence(event: Row, sequence: int | None) -> None:
     )
 
 
+def _next_queue_seq(rows: RsvpRows) -> int:
+    # the waitlist is among the rows, and only waiting answers hold a queue_seq
+    return 1 + max((row["queue_seq"] or 0 for row in rows.values()), default=0)
+
+
+async def put_rsvp(
+    event_id: int, user_id: int, data: RsvpIn, answering: KeyedLock, sequence: int | None = None
+) -> Rsvp:
+    """Answer an event. Answers to one event take turns in `answering` (the worker's,
+    events.deps), so that they reach the database one at a time rather than parking
+    pooled connections on the event's row lock. `sequence`, for answers from a calendar
+    invite, is the version of the event the answer was given to."""
+    async with answering(event_id):
+        return await _put_rsvp(event_id, user_id, data, sequence)
+
+
 @transactional
 async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | None) -> Rsvp:
-    event, answers = await lock_for_rsvp(event_id, user_id)
+    event, answers = await queries.lock_for_answer(event_id, user_id)
     _check_open(event)
     _check_sequence(event, sequence)
     rows = answers.rows
@@ -92,7 +76,7 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
             f"Not enough free seats for {data.guests} guest(s): "
             f"there is room for at most {max(exc.max_guests, 0)}"
         ) from None
-    await promote_rows(event_id, before, after)
+    await queries.promote(event_id, before, after)
 
     position = after.position(user_id)
     previous = rows.get(user_id)
@@ -103,7 +87,7 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
             queue_seq = previous["queue_seq"]
         else:
             queue_seq = _next_queue_seq(rows)
-    await save_answer(
+    await queries.save_answer(
         event_id,
         user_id,
         {
@@ -124,14 +108,14 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
     )
 
 
-async def delete_rsvp(event_id: int, user_id: int) -> None:
-    async with _admitted(), _answering(event_id):
+async def delete_rsvp(event_id: int, user_id: int, answering: KeyedLock) -> None:
+    async with answering(event_id):
         await _delete_rsvp(event_id, user_id)
 
 
 @transactional
 async def _delete_rsvp(event_id: int, user_id: int) -> None:
-    event, answers = await lock_for_rsvp(event_id, user_id)
+    event, answers = await queries.lock_for_answer(event_id, user_id)
     _check_open(event)
     if user_id not in answers.rows:
         raise NotFound("You have not answered this event")
@@ -141,48 +125,30 @@ async def _delete_rsvp(event_id: int, user_id: int) -> None:
 async def _withdraw(event: Row, answers: SeatingRows, user_id: int) -> None:
     before = answers.seating()
     after = respond(before, event["capacity"], user_id, None)
-    await RsvpRow.delete().where((RsvpRow.event == event["id"]) & (RsvpRow.user == user_id))
-    await promote_rows(event["id"], before, after)
+    await queries.delete_answer(event["id"], user_id)
+    await queries.promote(event["id"], before, after)
 
 
 async def reseat(event_id: int, capacity: int | None) -> None:
     """After a capacity change (the event already locked): promote as far as seats allow."""
-    before = (await seating_answers(event_id, user_id=None)).seating()
-    await promote_rows(event_id, before, promote(before, capacity))
+    before = (await queries.seating_rows(event_id, user_id=None)).seating()
+    await queries.promote(event_id, before, promote(before, capacity))
 
 
 @transactional
 async def forget_member(group_id: int, user_id: int) -> None:
-    """Someone left the group: their answers go, and the seats they held are passed on."""
-    event_ids = [
-        row["event"]
-        for row in await RsvpRow.select(RsvpRow.event).where(
-            (RsvpRow.user == user_id) & (RsvpRow.event.group == group_id)
-        )
-    ]
-    for event_id in sorted(event_ids):  # a fixed order: concurrent callers cannot deadlock
-        event, answers = await lock_for_rsvp(event_id, user_id)
+    """Someone left the group: their answers go, the seats they held are passed on, and
+    their votes go."""
+    for event_id in await queries.answered_events(group_id, user_id):  # by id: no deadlocks
+        event, answers = await queries.lock_for_answer(event_id, user_id)
         await _withdraw(event, answers, user_id)
-    group_events = [
-        row["id"] for row in await EventRow.select(EventRow.id).where(EventRow.group == group_id)
-    ]
-    if group_events:
-        await VoteRow.delete().where((VoteRow.user == user_id) & VoteRow.event.is_in(group_events))
-        await touch_events(group_id)
+    await queries.forget_votes(group_id, user_id)
+    await queries.touch_group_events(group_id)
 
 
 async def list_rsvps(event_id: int, limit: int, offset: int) -> Page[RsvpEntry]:
     """Seated first, then the waitlist in order, then maybe, then no; earliest answer first."""
-    rows = await RsvpRow.select(
-        RsvpRow.user,
-        RsvpRow.user.name.as_alias("name"),
-        RsvpRow.status,
-        RsvpRow.guests,
-        RsvpRow.note,
-        RsvpRow.waitlisted,
-        RsvpRow.queue_seq,
-        RsvpRow.responded_at,
-    ).where(RsvpRow.event == event_id)
+    rows = await queries.rsvp_entries(event_id)
     waiting = sorted((r for r in rows if r["waitlisted"]), key=lambda r: r["queue_seq"])
     position = {row["user"]: index for index, row in enumerate(waiting, start=1)}
     rank = {"yes": 0, "maybe": 2, "no": 3}

@@ -6,17 +6,19 @@ from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import Parameter
 
 from rendezvous.core.schemas import (
+    MAX_ID,
+    Latitude,
+    Longitude,
     LongText,
     RequestBody,
     ResponseBody,
     ShortText,
     TimezoneName,
-    Title,
     check_timezone,
 )
-from rendezvous.geo.schemas import Latitude, Longitude
 
 Status = Literal["proposed", "confirmed", "cancelled"]
 Choice = Literal["yes", "maybe", "no"]
@@ -25,6 +27,8 @@ MAX_OPTIONS = 20
 MAX_CAPACITY = 10_000
 MAX_GUESTS = 10
 MAX_OPTION_LENGTH = timedelta(days=14)
+
+EventId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the event's id")]
 
 # Timezone-aware only: a naive time means nothing to people in different zones.
 AwareDatetime = Annotated[
@@ -61,7 +65,7 @@ class VenueIn(RequestBody):
 
 
 class EventCreate(RequestBody):
-    title: Title
+    title: ShortText
     timezone: TimezoneName
     time_options: Annotated[list[TimeOptionIn], msgspec.Meta(min_length=1, max_length=MAX_OPTIONS)]
     description: LongText = ""
@@ -78,7 +82,7 @@ class EventCreate(RequestBody):
 class EventUpdate(RequestBody):
     """Only what is sent changes; null clears the venue or lifts the capacity limit."""
 
-    title: Title | msgspec.UnsetType = msgspec.UNSET
+    title: ShortText | msgspec.UnsetType = msgspec.UNSET
     description: LongText | msgspec.UnsetType = msgspec.UNSET
     venue: VenueIn | msgspec.UnsetType | None = msgspec.UNSET
     capacity: Capacity | msgspec.UnsetType | None = msgspec.UNSET

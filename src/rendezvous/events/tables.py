@@ -41,8 +41,7 @@ class Event(Table):
     # RFC 5545 UID: a random UUID, fixed for the event's life, so that calendars update
     # the meetup they already show instead of adding another; unique (see the migration).
     ical_uid = Varchar(length=64)
-    # Grows at every write transaction on the event, its votes or its RSVPs (they all
-    # lock the row by bumping it): the key of what workers cache about the event.
+    # Moved by every write transaction on the event (core.freshness).
     revision = Integer(default=0)
     created_at = Timestamptz()
     updated_at = Timestamptz()
@@ -78,12 +77,3 @@ class Rsvp(Table):
     # null unless waitlisted. Positions 1..n are derived from it when read.
     queue_seq = BigInt(null=True, default=None)
     responded_at = Timestamptz()
-
-
-class CalendarRevision(Table, tablename="calendar_revision"):
-    """Counts the changes to a group's events, so that a calendar feed can tell from a
-    few small rows whether anything in it changed (see calendars.services.feed)."""
-
-    id = BigSerial(primary_key=True)
-    group = ForeignKey(Group, on_delete=OnDelete.cascade, null=False, unique=True)
-    revision = BigInt(default=0)

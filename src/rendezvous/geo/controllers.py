@@ -5,20 +5,24 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from rendezvous.core.freshness import provide_caches
+from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
-from rendezvous.events.controllers import EventId
+from rendezvous.core.rate_limits import RATE_LIMIT
 from rendezvous.events.guards import requires_event_member
+from rendezvous.events.schemas import EventId
 from rendezvous.geo import suggestions
-from rendezvous.geo.geocoder import MAX_RESULTS, CachedGeocoder
+from rendezvous.geo.geocoder import MAX_RESULTS
 from rendezvous.geo.schemas import GeocodeResults, Strategy, Suggestions
 from rendezvous.geo.suggestions import MeetingPlaces
-from rendezvous.groups.controllers import GroupId
 from rendezvous.groups.guards import requires_member
+from rendezvous.groups.schemas import GroupId
 
 Query = Annotated[
     str,
@@ -57,10 +61,15 @@ class GeocodeController(Controller):
     path = "/geocode"
     tags = ["geocoding"]
 
-    @get("/", operation_id="geocode", responses=errors(400, 401, 422))
+    @get(
+        "/",
+        operation_id="geocode",
+        opt={RATE_LIMIT: "geocoding"},
+        responses=errors(400, 401, 422),
+    )
     async def geocode(
         self,
-        geocoder: NamedDependency[CachedGeocoder],
+        geocoder: NamedDependency[Geocoder],
         q: Query,
         limit: Annotated[
             int, Parameter(ge=1, le=MAX_RESULTS, description=f"1-{MAX_RESULTS} results")
@@ -84,11 +93,16 @@ class VenueSuggestionController(Controller):
         self,
         event_id: EventId,
         meeting_places: NamedDependency[MeetingPlaces],
+        state: State,
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
     ) -> Response[bytes]:
         """Real places for the members who said yes or maybe (everyone, until someone has)."""
-        return _json(await suggestions.suggest_for_event(event_id, strategy, limit, meeting_places))
+        return _json(
+            await suggestions.suggest_for_event(
+                event_id, strategy, limit, meeting_places, provide_caches(state)
+            )
+        )
 
     @get(
         "/groups/{group_id:int}/venue-suggestions",
@@ -100,8 +114,13 @@ class VenueSuggestionController(Controller):
         self,
         group_id: GroupId,
         meeting_places: NamedDependency[MeetingPlaces],
+        state: State,
         strategy: StrategyParam = "total",
         limit: SuggestionLimit = 5,
     ) -> Response[bytes]:
         """Real places for all the group's members."""
-        return _json(await suggestions.suggest_for_group(group_id, strategy, limit, meeting_places))
+        return _json(
+            await suggestions.suggest_for_group(
+                group_id, strategy, limit, meeting_places, provide_caches(state)
+            )
+        )

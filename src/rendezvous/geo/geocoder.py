@@ -3,7 +3,8 @@
 Two geocoders answer `await geocode(query, exactly_one=..., limit=...)` with geopy
 `Location`s: the bundled offline gazetteer (the default) and geopy's Nominatim.
 `CachedGeocoder` puts the database cache in front of either and turns locations into
-`GeocodeResult`s with a time zone inferred from the coordinates.
+`GeocodeResult`s with a time zone inferred from the coordinates; it is the `Geocoder`
+(core.geocoding) the other slices are given.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 import msgspec
@@ -24,21 +25,18 @@ from geopy.geocoders import Nominatim
 from geopy.location import Location
 
 from rendezvous import __version__
-from rendezvous.core.db import fetch, transactional
+from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Unavailable, Unprocessable
+from rendezvous.core.geocoding import GeocodeResult
 from rendezvous.core.locks import KeyedLock
+from rendezvous.geo import queries
 from rendezvous.geo.gazetteer import Gazetteer, normalise
-from rendezvous.geo.schemas import GeocodeResult
 
 log = logging.getLogger(__name__)
 
 # Every lookup asks for this many results and caches them all, so that any `limit`
 # up to it is served from one cache entry.
 MAX_RESULTS = 10
-# A place does not move; "not found" is kept briefly because the data behind an
-# online geocoder grows.
-FOUND_TTL = timedelta(days=180)
-NOT_FOUND_TTL = timedelta(days=1)
 LABEL_MAX = 300  # app_user.region_label
 
 USER_AGENT = f"rendezvous/{__version__}"
@@ -234,12 +232,12 @@ class CachedGeocoder:
         return results[0]
 
     async def _cached(self, key: str) -> list[GeocodeResult] | None:
-        rows = await fetch(_CACHED, self.geocoder.source, key)
-        if not rows:
+        row = await queries.cached(self.geocoder.source, key)
+        if row is None:
             return None
-        results = _RESULTS.decode(rows[0]["results"])
-        ttl = FOUND_TTL if results else NOT_FOUND_TTL
-        if datetime.now(UTC) - _aware(rows[0]["created_at"]) > ttl:
+        results = _RESULTS.decode(row["results"])
+        ttl = queries.FOUND_TTL if results else queries.NOT_FOUND_TTL
+        if datetime.now(UTC) - _aware(row["created_at"]) > ttl:
             return None
         return results
 
@@ -251,19 +249,9 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-_CACHED = "SELECT results, created_at FROM geocode_cache WHERE source = {} AND query = {}"
-# Two workers may store the same query at once: the later answer wins, both are right.
-_STORE = (
-    "INSERT INTO geocode_cache (source, query, results, created_at) VALUES ({}, {}, {}, {}) "
-    "ON CONFLICT (source, query) DO UPDATE SET results = excluded.results, "
-    "created_at = excluded.created_at"
-)
-
-
 @transactional
 async def _store(source: str, key: str, results: list[GeocodeResult]) -> None:
-    encoded = msgspec.json.encode(results).decode()
-    await fetch(_STORE, source, key, encoded, datetime.now(UTC))
+    await queries.store(source, key, msgspec.json.encode(results).decode(), datetime.now(UTC))
 
 
 def data_version(payload: bytes) -> str:

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-import msgspec
-
+from rendezvous.core.geocoding import GeocodeResult
 from rendezvous.core.schemas import ResponseBody
 
 Strategy = Literal["total", "fair"]
-Latitude = Annotated[float, msgspec.Meta(ge=-90, le=90, description="degrees north")]
-Longitude = Annotated[float, msgspec.Meta(ge=-180, le=180, description="degrees east")]
-
-
-class GeocodeResult(ResponseBody):
-    label: str
-    latitude: float
-    longitude: float
-    country_code: str | None
-    timezone: str | None
 
 
 class GeocodeResults(ResponseBody):

@@ -1,28 +1,23 @@
 """Venue suggestions: who takes part, where they are and which real places suit them
-best; and each worker's cache of its answers, kept by everything an answer depends on."""
+best. Each worker keeps its encoded answers in WorkerCaches.venue_answers, keyed by
+everything an answer depends on (core.freshness)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import msgspec
 import numpy as np
 
-from rendezvous.core.db import Row
 from rendezvous.core.errors import NotFound
-from rendezvous.core.locks import KeyedLock
-from rendezvous.core.lru import Lru
+from rendezvous.core.freshness import WorkerCaches
+from rendezvous.events import queries as events
 from rendezvous.geo import meeting_point
 from rendezvous.geo.gazetteer import Gazetteer, Towns
-from rendezvous.geo.queries import (
-    event_participants,
-    event_state,
-    group_participants,
-    group_state,
-)
 from rendezvous.geo.schemas import Distance, Point, Strategy, Suggestion, Suggestions
+from rendezvous.groups import queries as groups
 
 # Places big enough to meet in: a station, a choice of cafés and somewhere to stay.
 # 30,000 people keeps the Highlands' hubs (Inverness, Perth, Stirling) and drops villages.
@@ -33,51 +28,20 @@ MIN_TOWN_POPULATION = 30_000
 CANDIDATE_TOWNS = 100
 KM_DECIMALS = 1
 DEGREE_DECIMALS = 5  # about a metre
-# An answer for 2,000 members and 5 places is about 280 KB: room for a couple of
-# hundred large groups per worker, and many more small ones.
-ANSWER_CACHE_BYTES = 64 * 1024 * 1024
-
-
-# --- the worker's answers ------------------------------------------------------------
-
-
-class AnswerCache(Lru[Hashable, bytes]):
-    """Encoded answers by key, within a byte budget. Only the event loop uses it. Keys
-    hold every input of an answer, so an entry is never wrong, only unused once its
-    inputs change; losing it costs one computation."""
-
-    def __init__(self, max_bytes: int = ANSWER_CACHE_BYTES) -> None:
-        super().__init__(max_weight=max_bytes, weigh=len)
-        # Requests that miss one key together wait for one computation of it.
-        self.computing = KeyedLock()
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class MeetingPlaces:
     """The towns suggestions are drawn from, indexed once per worker rather than on
-    every request, and the answers computed from them (which hold as long as they do)."""
+    every request."""
 
     towns: Towns
     index: meeting_point.PlaceIndex
-    answers: AnswerCache = field(default_factory=AnswerCache)
 
     @classmethod
     def from_gazetteer(cls, gazetteer: Gazetteer) -> MeetingPlaces:
         towns = gazetteer.towns(MIN_TOWN_POPULATION)
         return cls(towns, meeting_point.PlaceIndex(towns.latitudes, towns.longitudes))
-
-
-async def _answer(
-    cache: AnswerCache, key: Hashable, compute: Callable[[], Awaitable[bytes]]
-) -> bytes:
-    content = cache.get(key)
-    if content is None:
-        async with cache.computing(key):
-            content = cache.get(key)  # perhaps computed by the request this one waited for
-            if content is None:
-                content = await compute()
-                cache.put(key, content)
-    return content
 
 
 # --- who, and which venue ------------------------------------------------------------
@@ -95,7 +59,7 @@ class Venue:
         return self.latitude, self.longitude
 
 
-def _venue(row: Row) -> Venue | None:
+def _venue(row: dict[str, Any]) -> Venue | None:
     """The event's venue as a candidate place: only once it has coordinates."""
     if row["venue_latitude"] is None or row["venue_longitude"] is None:
         return None
@@ -108,56 +72,59 @@ def _venue(row: Row) -> Venue | None:
     )
 
 
-# The state is read before the participants: an answer is at least as new as the key it
-# is kept under, so a change committed in between makes it a little early, never stale.
+# The revisions are read before the participants: an answer is at least as new as the key
+# it is kept under, so a change committed in between makes it a little early, never stale.
 
 
 async def suggest_for_event(
-    event_id: int, strategy: Strategy, limit: int, places: MeetingPlaces
+    event_id: int, strategy: Strategy, limit: int, places: MeetingPlaces, caches: WorkerCaches
 ) -> bytes:
     """The encoded Suggestions for the members who said yes or maybe (everyone while
     nobody has), the event's own venue competing with the towns."""
-    state = await event_state(event_id)
-    if state is None:
+    event = await events.event_row(event_id)
+    group = await groups.group_state(event["group"]) if event is not None else None
+    if event is None or group is None:
         raise NotFound("Event not found")
-    venue = _venue(state)
     key = (
         "event",
         event_id,
-        state["ical_uid"],
-        state["revision"],
-        state["group_created_at"],
-        state["group_revision"],
+        event["ical_uid"],
+        event["revision"],
+        group["created_at"],
+        group["revision"],
         strategy,
         limit,
     )
 
     async def compute() -> bytes:
-        rows = await event_participants(event_id, state["group"])
-        coming = [row for row in rows if row["status"] in ("yes", "maybe")]
-        return await _encoded(coming or rows, strategy, limit, places, venue)
+        members = await groups.member_places(event["group"])
+        answers = await events.answers(event_id)
+        coming = [
+            m for m in members if answers.get(m["user_id"], {}).get("status") in ("yes", "maybe")
+        ]
+        return await _encoded(coming or members, strategy, limit, places, _venue(event))
 
-    return await _answer(places.answers, key, compute)
+    return await caches.venue_answers.get_or_compute(key, compute)
 
 
 async def suggest_for_group(
-    group_id: int, strategy: Strategy, limit: int, places: MeetingPlaces
+    group_id: int, strategy: Strategy, limit: int, places: MeetingPlaces, caches: WorkerCaches
 ) -> bytes:
     """The encoded Suggestions for all the group's members."""
-    state = await group_state(group_id)
-    if state is None:
+    group = await groups.group_state(group_id)
+    if group is None:
         raise NotFound("Group not found")
-    key = ("group", group_id, state["created_at"], state["revision"], strategy, limit)
+    key = ("group", group_id, group["created_at"], group["revision"], strategy, limit)
 
     async def compute() -> bytes:
-        rows = await group_participants(group_id)
-        return await _encoded(rows, strategy, limit, places, None)
+        members = await groups.member_places(group_id)
+        return await _encoded(members, strategy, limit, places, None)
 
-    return await _answer(places.answers, key, compute)
+    return await caches.venue_answers.get_or_compute(key, compute)
 
 
 async def _encoded(
-    rows: list[Row],
+    rows: list[dict[str, Any]],
     strategy: Strategy,
     limit: int,
     places: MeetingPlaces,
@@ -175,7 +142,7 @@ async def _encoded(
 
 
 def suggest(
-    rows: list[Row],
+    rows: list[dict[str, Any]],
     strategy: Strategy,
     limit: int,
     places: MeetingPlaces,

@@ -1,46 +1,39 @@
-"""HTTP handlers for groups, members and invites."""
+"""HTTP handlers for groups, members and invites. (Leaving or removing a member, which
+withdraws their answers to the group's events too, is in rendezvous.flows.)"""
 
 from __future__ import annotations
-
-from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from rendezvous.accounts.schemas import AuthedRequest
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
-from rendezvous.core.schemas import MAX_ID, Page
+from rendezvous.core.schemas import Page
 from rendezvous.groups import services
-from rendezvous.groups.guards import (
-    provide_caller_role,
-    provide_group_by_token,
-    requires_group_admin,
-    requires_group_owner,
-    requires_member,
-)
+from rendezvous.groups.deps import provide_caller_role, provide_group_by_token
+from rendezvous.groups.guards import requires_group_admin, requires_group_owner
 from rendezvous.groups.schemas import (
     Group,
     GroupCreate,
+    GroupId,
     GroupSummary,
     GroupUpdate,
     Invite,
+    InviteCode,
     InviteCreate,
+    InviteId,
     Member,
+    MemberId,
     Membership,
     NewInvite,
     Role,
     RoleUpdate,
 )
-
-GroupId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the group's id")]
-UserId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the member's user id")]
-InviteId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the invite's id")]
-InviteCode = Annotated[str, Parameter(min_length=1, description="the invite code")]
 
 
 class GroupController(Controller):
@@ -102,24 +95,15 @@ class GroupController(Controller):
         responses=errors(400, 401, 403, 404, 409, 413),
     )
     async def change_role(
-        self, request: AuthedRequest, group_id: GroupId, user_id: UserId, data: JSONBody[RoleUpdate]
+        self,
+        request: AuthedRequest,
+        group_id: GroupId,
+        user_id: MemberId,
+        data: JSONBody[RoleUpdate],
     ) -> Member:
         """Make a member an owner, admin or plain member (owners). The last owner
         cannot step down (409)."""
         return await services.change_role(group_id, request.user.id, user_id, data.role)
-
-    @delete(
-        "/{group_id:int}/members/{user_id:int}",
-        operation_id="removeMember",
-        guards=[requires_member],
-        responses=errors(400, 401, 403, 404, 409),
-    )
-    async def remove_member(
-        self, request: AuthedRequest, group_id: GroupId, user_id: UserId
-    ) -> None:
-        """Leave (your own user id) or remove a member: owners remove anyone, admins
-        remove plain members. The last owner cannot leave (409)."""
-        await services.remove_member(group_id, request.user.id, user_id)
 
     @post(
         "/{group_id:int}/invites",

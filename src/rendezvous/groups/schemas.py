@@ -6,10 +6,17 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.params import Parameter
 
-from rendezvous.core.schemas import LongText, Name, RequestBody, ResponseBody
+from rendezvous.core.schemas import MAX_ID, LongText, Name, RequestBody, ResponseBody
 
 Role = Literal["owner", "admin", "member"]
+ADMIN_ROLES: frozenset[Role] = frozenset({"owner", "admin"})
+
+GroupId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the group's id")]
+MemberId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the member's user id")]
+InviteId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the invite's id")]
+InviteCode = Annotated[str, Parameter(min_length=1, description="the invite code")]
 
 MAX_INVITE_USES = 1000
 MAX_INVITE_HOURS = 24 * 30

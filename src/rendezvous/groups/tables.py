@@ -13,8 +13,7 @@ class Group(Table, tablename="friend_group"):
     description = Text(default="")
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True)
     created_at = Timestamptz()
-    # Grows at every write transaction on the group (they all lock its row by bumping
-    # it) and when a member edits their profile: the key of what workers cache about it.
+    # Moved by every write transaction on the group (core.freshness).
     revision = Integer(default=0)
 
 

@@ -1,5 +1,5 @@
-"""Geocoding for people and venues, and the per-worker resources that geocoding and venue
-suggestions (geo.suggestions) share."""
+"""The geo slice's per-worker resources and their providers: the gazetteer, the geocoder
+behind its cache, and the towns venue suggestions are drawn from."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from litestar import Litestar
 from litestar.datastructures import State
 
-from rendezvous.core.errors import DomainError
 from rendezvous.geo.gazetteer import DATA_FILE, Gazetteer
 from rendezvous.geo.geocoder import (
     CachedGeocoder,
@@ -20,8 +19,6 @@ from rendezvous.geo.geocoder import (
 )
 from rendezvous.geo.suggestions import MeetingPlaces
 from rendezvous.settings import get_settings
-
-# --- process-wide resources --------------------------------------------------------
 
 
 def open_geocoder(gazetteer: Gazetteer) -> CachedGeocoder:
@@ -37,9 +34,8 @@ def open_geocoder(gazetteer: Gazetteer) -> CachedGeocoder:
 
 @asynccontextmanager
 async def geocoding(app: Litestar) -> AsyncIterator[None]:
-    """Load the gazetteer (always: it supplies the candidate meeting places, beside which
-    the worker keeps its venue suggestions) and start the configured geocoder, once per
-    worker."""
+    """Lifespan: load the gazetteer (always: it supplies the candidate meeting places) and
+    start the configured geocoder, once per worker."""
     gazetteer = Gazetteer.load()
     app.state.meeting_places = MeetingPlaces.from_gazetteer(gazetteer)
     app.state.geocoder = open_geocoder(gazetteer)
@@ -57,24 +53,3 @@ def provide_geocoder(state: State) -> CachedGeocoder:
 def provide_meeting_places(state: State) -> MeetingPlaces:
     places: MeetingPlaces = state.meeting_places
     return places
-
-
-# --- venues --------------------------------------------------------------------------
-
-
-async def locate_venue(
-    geocoder: CachedGeocoder, name: str, address: str | None
-) -> tuple[float, float] | None:
-    """Best effort: a venue is often a pub or a park that no gazetteer knows, and an
-    event must not fail to save because of it, so a miss (or an unavailable geocoder)
-    simply leaves the venue without coordinates."""
-    for text in (address, name):
-        if not text:
-            continue
-        try:
-            results = await geocoder.search(text, 1)
-        except DomainError:
-            return None
-        if results:
-            return results[0].latitude, results[0].longitude
-    return None

@@ -1,0 +1,254 @@
+"""The groups slice's SQL: groups, their members and invites.
+
+Written-out statements carry their reason; Piccolo builds the rest. The member lists
+join app_user (accounts' table, one floor down) for names: a member is shown by name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from rendezvous.accounts.queries import CALLER_COLUMNS, CALLER_MATCH, CALLER_TABLES
+from rendezvous.core.db.sql import Row, fetch
+from rendezvous.core.freshness import touch
+from rendezvous.core.pagination import fetch_page
+from rendezvous.core.schemas import Page
+from rendezvous.groups.tables import Group, Invite, Membership
+
+INVITE_COLUMNS = (
+    Invite.id,
+    Invite.group.as_alias("group_id"),
+    Invite.expires_at,
+    Invite.max_uses,
+    Invite.uses,
+    Invite.created_at,
+)
+MEMBER_COLUMNS = (
+    Membership.user.as_alias("user_id"),
+    Membership.user.name.as_alias("name"),
+    Membership.role,
+    Membership.user.region_label.as_alias("region_label"),
+    Membership.user.timezone.as_alias("timezone"),
+    Membership.joined_at,
+)
+
+# Written out: every group route's guard runs it, and Piccolo took 139 µs to build it,
+# several times what the database takes (group venue suggestions, bench/venues.py).
+_ROLE = 'SELECT role FROM membership WHERE "group" = {} AND "user" = {}'
+
+
+async def role_of(group_id: int, user_id: int) -> str | None:
+    """The user's role in the group, or None when they are not a member."""
+    rows = await fetch(_ROLE, group_id, user_id)
+    return rows[0]["role"] if rows else None
+
+
+# Written out, one statement for GET /groups/{id} (bench/reads.py): the bearer token,
+# the caller's role in the group and the group. No row: no such token; a null role: not
+# the caller's group (or none at all).
+_GROUP_FOR_TOKEN = (
+    f"SELECT {CALLER_COLUMNS}, me.role AS caller_role, "  # noqa: S608 - fixed text
+    "g.id, g.name, g.description, g.created_at, g.revision "
+    f"FROM {CALLER_TABLES} "
+    'LEFT JOIN membership me ON me."user" = t."user" AND me."group" = {} '
+    'LEFT JOIN friend_group g ON g.id = me."group" '
+    f"WHERE {CALLER_MATCH}"
+)
+
+
+async def group_for_token(group_id: int, token_hash: str) -> Row | None:
+    rows = await fetch(_GROUP_FOR_TOKEN, group_id, token_hash)
+    return rows[0] if rows else None
+
+
+async def group_row(group_id: int) -> dict[str, Any] | None:
+    return (
+        await Group.select(
+            Group.id, Group.name, Group.description, Group.created_at, Group.revision
+        )
+        .where(Group.id == group_id)
+        .first()
+    )
+
+
+async def members(group_id: int) -> list[dict[str, Any]]:
+    """Members oldest first: user_id, name, role, region_label, timezone, joined_at."""
+    return await (
+        Membership.select(*MEMBER_COLUMNS)
+        .where(Membership.group == group_id)
+        .order_by(Membership.id)
+    )
+
+
+async def member(group_id: int, user_id: int) -> dict[str, Any] | None:
+    return (
+        await Membership.select(*MEMBER_COLUMNS)
+        .where((Membership.group == group_id) & (Membership.user == user_id))
+        .first()
+    )
+
+
+async def member_contacts(group_id: int) -> list[dict[str, Any]]:
+    """Every member's user_id, name and account e-mail, by user id: for invites, which
+    address each member by e-mail as calendar invitations do."""
+    return await (
+        Membership.select(
+            Membership.user.as_alias("user_id"),
+            Membership.user.name.as_alias("name"),
+            Membership.user.email.as_alias("email"),
+        )
+        .where(Membership.group == group_id)
+        .order_by(Membership.user)
+    )
+
+
+async def member_places(group_id: int) -> list[dict[str, Any]]:
+    """Every member's user_id with their private coordinates (null when their region is
+    not resolved), by user id: for the meeting-point maths, never for a response."""
+    return await (
+        Membership.select(
+            Membership.user.as_alias("user_id"),
+            Membership.user.latitude.as_alias("latitude"),
+            Membership.user.longitude.as_alias("longitude"),
+        )
+        .where(Membership.group == group_id)
+        .order_by(Membership.user)
+    )
+
+
+async def group_ids_of(user_id: int) -> list[int]:
+    rows = await Membership.select(Membership.group).where(Membership.user == user_id)
+    return sorted(row["group"] for row in rows)
+
+
+# Written out: on every calendar-feed request (warm feeds, bench/feeds.py); Piccolo took
+# 319 µs to build this join.
+_GROUPS_OF = (
+    "SELECT g.id, g.name, g.created_at, g.revision FROM membership m JOIN friend_group g "
+    'ON g.id = m."group" WHERE m."user" = {} ORDER BY g.id'
+)
+
+
+async def groups_of(user_id: int) -> list[Row]:
+    """The user's groups: id, name, created_at, revision, by id."""
+    return await fetch(_GROUPS_OF, user_id)
+
+
+async def group_state(group_id: int) -> dict[str, Any] | None:
+    """The group's creation time and revision (what a cached answer is keyed by)."""
+    return await Group.select(Group.created_at, Group.revision).where(Group.id == group_id).first()
+
+
+async def summaries(user_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the user's groups with their role and member count, and the total."""
+    rows = await (
+        Membership.select(
+            Membership.group.id.as_alias("id"),
+            Membership.group.name.as_alias("name"),
+            Membership.group.description.as_alias("description"),
+            Membership.role,
+            Membership.group.created_at.as_alias("created_at"),
+        )
+        .where(Membership.user == user_id)
+        .order_by(Membership.group.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    total = await Membership.count().where(Membership.user == user_id)
+    counts: dict[int, int] = {}
+    if rows:
+        counted = await (
+            Membership.select(Membership.group, Count(Membership.id, alias="n"))
+            .where(Membership.group.is_in([row["id"] for row in rows]))
+            .group_by(Membership.group)
+        )
+        counts = {row["group"]: row["n"] for row in counted}
+    return [{**row, "member_count": counts.get(row["id"], 0)} for row in rows], total
+
+
+# --- changes -----------------------------------------------------------------------------
+
+
+async def lock_group(group_id: int) -> bool:
+    """Touch the group (core.freshness): False if there is no such group."""
+    return await touch(Group, group_id) is not None
+
+
+async def insert_group(name: str, description: str, owner_id: int, now: datetime) -> int:
+    rows = await Group.insert(
+        Group(name=name, description=description, created_by=owner_id, created_at=now)
+    ).returning(Group.id)
+    group_id: int = rows[0]["id"]
+    await add_member(group_id, owner_id, "owner", now)
+    return group_id
+
+
+async def update_group(group_id: int, changes: dict[Any, Any]) -> None:
+    await Group.update(changes).where(Group.id == group_id)
+
+
+async def delete_group(group_id: int) -> None:
+    await Group.delete().where(Group.id == group_id)
+
+
+async def add_member(group_id: int, user_id: int, role: str, now: datetime) -> None:
+    await Membership.insert(Membership(group=group_id, user=user_id, role=role, joined_at=now))
+
+
+async def set_role(group_id: int, user_id: int, role: str) -> None:
+    await Membership.update({Membership.role: role}).where(
+        (Membership.group == group_id) & (Membership.user == user_id)
+    )
+
+
+async def remove_member(group_id: int, user_id: int) -> None:
+    await Membership.delete().where((Membership.group == group_id) & (Membership.user == user_id))
+
+
+async def owner_count(group_id: int) -> int:
+    return await Membership.count().where(
+        (Membership.group == group_id) & (Membership.role == "owner")
+    )
+
+
+async def member_count(group_id: int) -> int:
+    return await Membership.count().where(Membership.group == group_id)
+
+
+# --- invites -------------------------------------------------------------------------------
+
+
+async def insert_invite(values: dict[str, Any]) -> dict[str, Any]:
+    rows = await Invite.insert(Invite(**values)).returning(*INVITE_COLUMNS)
+    return rows[0]
+
+
+async def invite_page(group_id: int, limit: int, offset: int, item: Any) -> Page[Any]:
+    query = Invite.select(*INVITE_COLUMNS).order_by(Invite.id, ascending=False)
+    return await fetch_page(query, Invite.group == group_id, limit, offset, item)
+
+
+async def delete_invite(group_id: int, invite_id: int) -> bool:
+    deleted = await (
+        Invite.delete()
+        .where((Invite.id == invite_id) & (Invite.group == group_id))
+        .returning(Invite.id)
+    )
+    return bool(deleted)
+
+
+async def invite_by_code(code_hash: str) -> dict[str, Any] | None:
+    return (
+        await Invite.select(
+            Invite.id, Invite.group, Invite.uses, Invite.max_uses, Invite.expires_at
+        )
+        .where(Invite.code_hash == code_hash)
+        .first()
+    )
+
+
+async def use_invite(invite_id: int) -> None:
+    await Invite.update({Invite.uses: Invite.uses + 1}).where(Invite.id == invite_id)
