@@ -10,7 +10,6 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from rendezvous import __version__
@@ -30,6 +29,7 @@ from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db import close_pool, get_engine, open_pool
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.core.openapi_viewer import OfflineScalarRenderPlugin
 from rendezvous.core.rate_limits import (
     STORE,
     rate_limit_middleware,
@@ -123,7 +123,7 @@ def create_app() -> Litestar:
                 "<token>`; `POST /users` returns your first token."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[OfflineScalarRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
