@@ -10,7 +10,6 @@ from litestar import Litestar
 from litestar.di import Provide
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from rendezvous import __version__, flows
@@ -27,6 +26,7 @@ from rendezvous.core.db.engines import get_engine
 from rendezvous.core.freshness import worker_caches
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
+from rendezvous.core.openapi_viewer import OfflineScalarRenderPlugin
 from rendezvous.core.rate_limits import rate_limit_headers, rate_limits
 from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
@@ -113,7 +113,7 @@ def create_app() -> Litestar:
                 "<token>`; `POST /users` returns your first token."
             ),
             path="/schema",
-            render_plugins=[ScalarRenderPlugin()],
+            render_plugins=[OfflineScalarRenderPlugin()],
             components=Components(
                 security_schemes={
                     "BearerToken": SecurityScheme(
