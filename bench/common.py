@@ -46,6 +46,7 @@ def rendezvous_server(database_url: str, workers: int, cwd: Path) -> AbstractCon
         # the benchmarks measure throughput, which the per-token limits would cap
         "RENDEZVOUS_RATE_LIMIT_WRITES": "0",
         "RENDEZVOUS_RATE_LIMIT_GEOCODING": "0",
+        "RENDEZVOUS_RATE_LIMIT_SIGNUPS": "0",
     }
     return running([*argv, "--workers", str(workers)], cwd, env)
 
