@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -79,13 +79,14 @@ class MemoryCounter:
     """Counts in this worker's memory; windows that have ended are swept away once a
     minute, so the store holds only callers seen within the longest window."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._windows: dict[str, list[float]] = {}  # key -> [window end, count]
         self._sweep_at = 0.0
+        self.clock = clock
 
     async def hit(self, key: str, window_s: int) -> tuple[int, int]:
         """Count one request; how many the window holds now, and seconds until it ends."""
-        now = time.monotonic()
+        now = self.clock()
         if now >= self._sweep_at:
             self._windows = {k: w for k, w in self._windows.items() if w[0] > now}
             self._sweep_at = now + _SWEEP_EVERY_S
