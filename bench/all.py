@@ -3,11 +3,11 @@ on SQLite and PostgreSQL, each beside a bare Litestar endpoint measured in the s
 
     python bench/all.py [--pg-server postgresql://...] [--seconds 10]
 
-Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}; 1 and 2 workers),
-rsvp.py (RSVP writes; 1 and 2 workers), venues.py (venue suggestions), feeds.py (calendar
-feeds; cold, warm, 304), then the pure-code ones (meeting_point.py, gazetteer.py). Each
-prints its own table of req/s, p50, p99 and the ratio to the bare endpoint. Takes about
-20 minutes on a 2-core machine.
+Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}, also beside a
+one-query endpoint, with tail verdicts; 1 and 2 workers), rsvp.py (RSVP writes; 1 and 2
+workers), venues.py (venue suggestions), feeds.py (calendar feeds; cold, warm, 304), then
+the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table of req/s,
+p50, p99 and the ratio to the bare endpoint. Takes about 20 minutes on a 2-core machine.
 """
 
 from __future__ import annotations

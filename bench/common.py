@@ -51,13 +51,17 @@ def rendezvous_server(database_url: str, workers: int, cwd: Path) -> AbstractCon
     return running([*argv, "--workers", str(workers)], cwd, env)
 
 
-def bare_server(workers: int, cwd: Path) -> AbstractContextManager[str]:
+def bare_server(
+    workers: int, cwd: Path, database_url: str | None = None
+) -> AbstractContextManager[str]:
+    """bench/bare_app.py; with `database_url` (a database the app has migrated) it also
+    serves GET /bare/query, the one-query yardstick."""
     argv = [
         sys.executable, "-m", "uvicorn", "bare_app:create_app", "--factory",
         "--port", "{port}", "--workers", str(workers), "--log-level", "warning",
         "--no-access-log", "--app-dir", str(BENCH_DIR),
     ]  # fmt: skip
-    return running(argv, cwd, ready="/bare")
+    return running(argv, cwd, {"BARE_DATABASE_URL": database_url}, ready="/bare")
 
 
 @contextmanager
@@ -102,6 +106,11 @@ class Result:
     p99_ms: float
     errors: int  # non-2xx responses and socket errors
 
+    @property
+    def tail(self) -> float:
+        """p99 / p50: how far the slowest 1 % lag behind the typical request."""
+        return self.p99_ms / self.p50_ms if self.p50_ms else 0.0
+
 
 _UNIT = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -113,10 +122,17 @@ def _ms(text: str) -> float:
     return float(match[1]) * _UNIT[match[2]]
 
 
-def wrk(label: str, url: str, script: Path | None, connections: int, seconds: int) -> Result:
+def wrk(
+    label: str,
+    url: str,
+    script: Path | None,
+    connections: int,
+    seconds: int,
+    threads: int = 2,
+) -> Result:
     argv = [
         ensure_wrk(),
-        "-t2",
+        f"-t{threads}",
         f"-c{connections}",
         f"-d{seconds}s",
         "--latency",
@@ -139,6 +155,42 @@ def wrk(label: str, url: str, script: Path | None, connections: int, seconds: in
     return Result(label, rps, p50, p99, errors)
 
 
+@dataclass
+class Yardstick:
+    """An endpoint of bench/bare_app.py to measure by turns with the one under test."""
+
+    label: str
+    url: str
+    script: Path | None = None
+
+
+def beside(
+    label: str,
+    url: str,
+    script: Path | None,
+    yardsticks: list[Yardstick],
+    connections: int,
+    seconds: int,
+    rounds: int,
+    threads: int = 2,
+) -> tuple[Result, list[Result]]:
+    """An endpoint and its yardsticks, measured by turns (each yardstick, the endpoint,
+    each yardstick, ...) for `seconds` each in all, and each the median of its rounds by
+    req/s.
+
+    On a shared machine the throughput drifts by tens of per cent over a minute: measured
+    in turns, all see the same drift, and their ratios hold still.
+    """
+    each = max(2, seconds // rounds)
+    measured: list[list[Result]] = [[] for _ in yardsticks]
+    results = []
+    for _ in range(rounds):
+        for stick, taken in zip(yardsticks, measured, strict=True):
+            taken.append(wrk(stick.label, stick.url, stick.script, connections, each, threads))
+        results.append(wrk(label, url, script, connections, each, threads))
+    return _median(results), [_median(r) for r in measured]
+
+
 def beside_bare(
     label: str,
     url: str,
@@ -149,19 +201,18 @@ def beside_bare(
     seconds: int,
     rounds: int,
 ) -> tuple[Result, Result]:
-    """An endpoint and the bare one, measured by turns (bare, endpoint, bare, ...) for
-    `seconds` each in all, and each the median of its rounds by req/s.
-
-    On a shared machine the throughput drifts by tens of per cent over a minute: measured
-    in turns, both see the same drift, and their ratio holds still.
-    """
-    each = max(2, seconds // rounds)
+    """An endpoint and the bare one (GET or PUT /bare), by turns as `beside`."""
     bare_label = f"bare {label.split()[0]} /bare"
-    bares, results = [], []
-    for _ in range(rounds):
-        bares.append(wrk(bare_label, bare_url, bare_script, connections, each))
-        results.append(wrk(label, url, script, connections, each))
-    return _median(results), _median(bares)
+    result, (bare,) = beside(
+        label,
+        url,
+        script,
+        [Yardstick(bare_label, bare_url, bare_script)],
+        connections,
+        seconds,
+        rounds,
+    )
+    return result, bare
 
 
 def _median(results: list[Result]) -> Result:
@@ -239,19 +290,27 @@ end
     return script
 
 
-def print_table(title: str, rows: list[tuple[str, Result, Result]]) -> None:
-    """Each row: an endpoint's result beside the bare endpoint's from the same setting."""
+def print_table(
+    title: str,
+    rows: list[tuple[str, Result, Result]] | list[tuple[str, Result, list[Result]]],
+    tail: bool = False,
+) -> None:
+    """Each row: an endpoint's result beside the bare endpoint's from the same setting, or
+    beside a list of yardsticks, the bare endpoint's first. With `tail`, a p99/p50 column."""
     print(f"\n{title}")
-    columns = ("req/s", "p50 ms", "p99 ms", "errors", "x bare")
+    columns = ("req/s", "p50 ms", "p99 ms", *(("p99/p50",) if tail else ()), "errors", "x bare")
     header = f"{'setting':<26} {'endpoint':<24} " + " ".join(f"{c:>8}" for c in columns)
     print(header)
     print("-" * len(header))
-    for setting, result, bare in rows:
-        for r in (bare, result):
+    for setting, result, beside_it in rows:
+        yardsticks = beside_it if isinstance(beside_it, list) else [beside_it]
+        bare = yardsticks[0]
+        for r in (*yardsticks, result):
             ratio = r.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
+            ratio_of_tail = f"{r.tail:>8.1f} " if tail else ""
             print(
                 f"{setting:<26} {r.label:<24} {r.requests_per_s:>8.0f} {r.p50_ms:>8.2f} "
-                f"{r.p99_ms:>8.2f} {r.errors:>8} {ratio:>8.2f}"
+                f"{r.p99_ms:>8.2f} {ratio_of_tail}{r.errors:>8} {ratio:>8.2f}"
             )
 
 
