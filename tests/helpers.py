@@ -19,6 +19,18 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
+def signed_up(name: str, response: httpx.Response) -> Person:
+    """The person a sign-up's response made."""
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Person(id=body["user"]["id"], name=name, token=body["token"])
+
+
+def sign_up(client: httpx.Client, name: str = "Ann", **fields: Any) -> Person:
+    """`Api.signup` on a synchronous client (a served process)."""
+    return signed_up(name, client.post("/users", json={"name": name, **fields}))
+
+
 class Api:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
@@ -49,10 +61,7 @@ class Api:
     # --- building blocks -----------------------------------------------------------
 
     async def signup(self, name: str = "Ann", **fields: Any) -> Person:
-        response = await self.post("/users", json={"name": name, **fields})
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return Person(id=body["user"]["id"], name=name, token=body["token"])
+        return signed_up(name, await self.post("/users", json={"name": name, **fields}))
 
     async def group(self, owner: Person, name: str = "Forum friends") -> int:
         response = await self.post("/groups", owner, json={"name": name})

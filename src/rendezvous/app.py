@@ -27,7 +27,7 @@ from rendezvous.core.freshness import worker_caches
 from rendezvous.core.health import HealthController
 from rendezvous.core.http_errors import EXCEPTION_HANDLERS
 from rendezvous.core.openapi_viewer import OfflineScalarRenderPlugin
-from rendezvous.core.rate_limits import rate_limit_headers, rate_limits
+from rendezvous.core.rate_limits import rate_limits
 from rendezvous.core.request_log import RequestLog
 from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
@@ -99,7 +99,6 @@ def create_app() -> Litestar:
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=check_json_body,
-        before_send=[rate_limit_headers],
         request_max_body_size=MAX_BODY_BYTES,
         # Logging is set up once per process by the command line (core.request_log);
         # Litestar's own set-up would replace its JSON lines with plain text.

@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import Api
 from tests.server import serving
 
 pytestmark = pytest.mark.slow
@@ -17,19 +18,17 @@ pytestmark = pytest.mark.slow
 async def _race(base: str) -> None:
     limits = httpx.Limits(max_connections=100)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        api = Api(client)
 
-        async def signup(name: str) -> dict[str, str]:
-            response = await client.post("/users", json={"name": name})
-            assert response.status_code == 201, response.text
-            return {"Authorization": f"Bearer {response.json()['token']}"}
-
-        owner = await signup("Olive")
+        owner = (await api.signup("Olive")).headers
         group_id = (await client.post("/groups", json={"name": "Race"}, headers=owner)).json()["id"]
         code = (
             await client.post(f"/groups/{group_id}/invites", json={"max_uses": 10}, headers=owner)
         ).json()["code"]
 
-        people = await asyncio.gather(*(signup(f"P{i}") for i in range(30)))
+        people = [
+            p.headers for p in await asyncio.gather(*(api.signup(f"P{i}") for i in range(30)))
+        ]
         accepted = await asyncio.gather(
             *(client.post(f"/invites/{code}/accept", headers=person) for person in people)
         )

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import SATURDAYS
+from tests.helpers import Api, propose
 from tests.server import Env, fresh_database, serve_argv, started
 
 pytestmark = pytest.mark.slow
@@ -25,25 +25,13 @@ KILL_AFTER = 12  # acknowledged answers before the kill
 
 
 async def _seed(client: httpx.AsyncClient) -> tuple[dict[str, str], int, list[dict[str, str]]]:
-    async def signup(name: str) -> dict[str, str]:
-        body = (await client.post("/users", json={"name": name})).json()
-        return {"Authorization": f"Bearer {body['token']}"}
-
-    owner = await signup("Olive")
-    group_id = (await client.post("/groups", json={"name": "Crash"}, headers=owner)).json()["id"]
-    invite = await client.post(
-        f"/groups/{group_id}/invites", json={"max_uses": MEMBERS}, headers=owner
-    )
-    members = [await signup(f"M{i}") for i in range(MEMBERS)]
-    for headers in members:
-        accepted = await client.post(f"/invites/{invite.json()['code']}/accept", headers=headers)
-        assert accepted.status_code == 201
-    event = await client.post(
-        f"/groups/{group_id}/events",
-        json={"title": "Crash", "timezone": "UTC", "time_options": SATURDAYS, "capacity": CAPACITY},
-        headers=owner,
-    )
-    return owner, event.json()["id"], members
+    api = Api(client)
+    owner = await api.signup("Olive")
+    group_id = await api.group(owner, "Crash")
+    members = [await api.signup(f"M{i}") for i in range(MEMBERS)]
+    await api.join(group_id, owner, *members)
+    event = await propose(api, group_id, owner, title="Crash", capacity=CAPACITY)
+    return owner.headers, event["id"], [member.headers for member in members]
 
 
 async def _burst(

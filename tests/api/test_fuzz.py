@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import SATURDAYS
+from tests.helpers import SATURDAYS, sign_up
 from tests.server import serving
 
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance"
@@ -68,14 +68,9 @@ def _fuzz(
 @pytest.mark.slow
 def test_schemathesis_finds_no_server_errors_or_schema_drift(tmp_path: Path) -> None:
     with serving(tmp_path) as base, httpx.Client(base_url=base, timeout=10) as client:
-
-        def signup(name: str) -> tuple[int, str]:
-            body = client.post("/users", json={"name": name}).json()
-            return body["user"]["id"], body["token"]
-
-        _, fuzzer_token = signup("Fuzzer")
-        auth = {"Authorization": f"Bearer {fuzzer_token}"}
-        friend_id, friend_token = signup("Friend")
+        fuzzer, friend = sign_up(client, "Fuzzer"), sign_up(client, "Friend")
+        fuzzer_token, auth = fuzzer.token, fuzzer.headers
+        friend_id, friend_token = friend.id, friend.token
         group_id = client.post("/groups", json={"name": "Fuzzed"}, headers=auth).json()["id"]
         invite = client.post(
             f"/groups/{group_id}/invites", json={"max_uses": 1000}, headers=auth

@@ -9,6 +9,7 @@ import httpx
 import pytest
 import redis
 
+from tests.helpers import sign_up
 from tests.server import serving
 
 REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied by the test
@@ -17,12 +18,6 @@ LIMITS = {
     "RENDEZVOUS_RATE_LIMIT_GEOCODING": "3",
     "RENDEZVOUS_RATE_LIMIT_SIGNUPS": "4",
 }
-
-
-def signup(client: httpx.Client, name: str) -> dict[str, str]:
-    response = client.post("/users", json={"name": name})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
 def assert_limited(response: httpx.Response, limit: int, per: str = "a minute") -> None:
@@ -38,7 +33,10 @@ def assert_limited(response: httpx.Response, limit: int, per: str = "a minute") 
 @pytest.mark.slow
 def test_writes_and_geocoding_are_limited_per_token(tmp_path: Path) -> None:
     with serving(tmp_path, env=LIMITS) as base, httpx.Client(base_url=base, timeout=10) as client:
-        ann, bea = signup(client, "Ann"), signup(client, "Bea")  # 2 writes from this address
+        ann, bea = (
+            sign_up(client, "Ann").headers,
+            sign_up(client, "Bea").headers,
+        )  # 2 writes from this address
         for i in range(5):
             response = client.patch("/me", json={"name": f"Ann {i}"}, headers=ann)
             assert response.status_code == 200
@@ -52,7 +50,7 @@ def test_writes_and_geocoding_are_limited_per_token(tmp_path: Path) -> None:
         # sign-ups carry no token: they count against the address, an hour at a time
         # (2 made above)
         for name in ("Cy", "Di"):
-            signup(client, name)
+            sign_up(client, name)
         assert_limited(client.post("/users", json={"name": "Flo"}), 4, "an hour")
         # geocoding lookups, per token
         for _ in range(3):
@@ -70,7 +68,7 @@ def test_with_redis_every_worker_shares_the_counts(tmp_path: Path) -> None:
     env = {**LIMITS, "RENDEZVOUS_REDIS_URL": REDIS_URL}
     with serving(tmp_path, workers=2, env=env) as base:
         with httpx.Client(base_url=base, timeout=10) as client:
-            ann = signup(client, "Ann")
+            ann = sign_up(client, "Ann").headers
         statuses = []
         for i in range(8):  # a new connection each time: both workers answer
             with httpx.Client(base_url=base, timeout=10) as client:
@@ -85,7 +83,7 @@ def test_with_redis_every_worker_shares_the_counts(tmp_path: Path) -> None:
 def test_requests_go_through_when_redis_is_unreachable(tmp_path: Path) -> None:
     env = {**LIMITS, "RENDEZVOUS_REDIS_URL": "redis://127.0.0.1:1/0"}  # nothing listens
     with serving(tmp_path, env=env) as base, httpx.Client(base_url=base, timeout=10) as client:
-        ann = signup(client, "Ann")
+        ann = sign_up(client, "Ann").headers
         for i in range(7):
             assert client.patch("/me", json={"name": f"Ann {i}"}, headers=ann).status_code == 200
     assert (

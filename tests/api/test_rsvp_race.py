@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import SATURDAYS
+from tests.helpers import Api, propose
 from tests.server import serving
 
 pytestmark = pytest.mark.slow
@@ -22,34 +22,14 @@ DROP_OUTS = 25
 async def _race(base: str) -> None:
     limits = httpx.Limits(max_connections=MEMBERS + 5)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-
-        async def signup(name: str) -> tuple[int, dict[str, str]]:
-            body = (await client.post("/users", json={"name": name})).json()
-            return body["user"]["id"], {"Authorization": f"Bearer {body['token']}"}
-
-        _, owner = await signup("Olive")
-        group_id = (await client.post("/groups", json={"name": "Race"}, headers=owner)).json()["id"]
-        code = (
-            await client.post(
-                f"/groups/{group_id}/invites", json={"max_uses": MEMBERS}, headers=owner
-            )
-        ).json()["code"]
-        members = [await signup(f"M{i}") for i in range(MEMBERS)]
-        for _, headers in members:
-            assert (
-                await client.post(f"/invites/{code}/accept", headers=headers)
-            ).status_code == 201
-        event = await client.post(
-            f"/groups/{group_id}/events",
-            json={
-                "title": "Race",
-                "timezone": "UTC",
-                "time_options": SATURDAYS,
-                "capacity": CAPACITY,
-            },
-            headers=owner,
-        )
-        event_id = event.json()["id"]
+        api = Api(client)
+        olive = await api.signup("Olive")
+        owner = olive.headers
+        group_id = await api.group(olive, "Race")
+        people = [await api.signup(f"M{i}") for i in range(MEMBERS)]
+        await api.join(group_id, olive, *people)
+        members = [(person.id, person.headers) for person in people]
+        event_id = (await propose(api, group_id, olive, title="Race", capacity=CAPACITY))["id"]
 
         async def check(expected_waiting: int) -> list[int]:
             listed = (

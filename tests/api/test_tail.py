@@ -52,7 +52,7 @@ async def test_pooled_connections_are_handed_out_first_come_first_served() -> No
     # every connection open before counting, as in a worker that has been serving
     await asyncio.gather(*(engine.fetch("SELECT pg_sleep(0.01)", ()) for _ in range(3)))
     granted: list[int] = []
-    engine.pool = RecordingPool(engine.pool, granted)  # type: ignore[assignment]
+    engine.pool = RecordingPool(engine.pool, granted)
     tickets = itertools.count()
 
     async def client() -> None:  # like a load generator's connection: ask again at once

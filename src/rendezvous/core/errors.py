@@ -38,6 +38,6 @@ class Unavailable(DomainError):
 class RateLimited(DomainError):
     """Over a rate limit: retry after the window ends."""
 
-    def __init__(self, detail: str, retry_after_s: int, headers: dict[str, str]) -> None:
+    def __init__(self, detail: str, retry_after_s: int) -> None:
         super().__init__(detail)
-        self.headers = {**headers, "Retry-After": str(retry_after_s)}
+        self.retry_after_s = retry_after_s

@@ -61,7 +61,7 @@ def handle_domain_error(_: Request, exc: DomainError) -> Response:
     if status == HTTP_503_SERVICE_UNAVAILABLE:
         return _unavailable(exc.detail)
     if isinstance(exc, RateLimited):
-        return _error(status, exc.detail, exc.headers)
+        return _error(status, exc.detail, {"Retry-After": str(exc.retry_after_s)})
     return _error(status, exc.detail)
 
 

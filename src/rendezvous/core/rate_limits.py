@@ -30,21 +30,19 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware.rate_limit import get_remote_address
-from litestar.types import Message, Scope
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from rendezvous.core.errors import RateLimited
+from rendezvous.core.request_log import RESPONSE_HEADERS
 from rendezvous.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
 RATE_LIMIT = "rate_limit"  # a route's opt naming the limit it counts against
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_STATE_KEY = "rate_limit"  # what the last count left for the response headers
 _SWEEP_EVERY_S = 60.0
 _WARN_EVERY_S = 60.0
 
@@ -168,12 +166,13 @@ class Limits:
         who = f"account:{account_id}" if account_id is not None else _address(connection)
         used, resets_in_s = await self.counter.hit(f"{limit.name}:{who}", limit.window_s)
         count = Count(limit, used, resets_in_s)
-        connection.scope.setdefault("state", {})[_STATE_KEY] = count
+        connection.scope.setdefault("state", {})[RESPONSE_HEADERS] = [
+            (name.lower().encode(), value.encode()) for name, value in count.headers().items()
+        ]
         if used > limit.allowed:
             raise RateLimited(
                 f"Too many requests: at most {limit.allowed} {limit.per}; retry in {resets_in_s} s",
                 retry_after_s=resets_in_s,
-                headers=count.headers(),
             )
 
 
@@ -186,17 +185,6 @@ async def rate_limited(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
     """Guard for public routes (no token to count): counts the client address."""
     limits: Limits = connection.app.state.limits
     await limits.count(connection, None)
-
-
-async def rate_limit_headers(message: Message, scope: Scope) -> None:
-    """before_send hook: the count's RateLimit-* headers on the response it was taken for."""
-    if message["type"] != "http.response.start":
-        return
-    count = scope.get("state", {}).get(_STATE_KEY)
-    if count is not None:
-        headers = MutableScopeHeaders.from_message(message)
-        for name, value in count.headers().items():
-            headers[name] = value
 
 
 @asynccontextmanager

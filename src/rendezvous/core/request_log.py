@@ -65,6 +65,11 @@ def logging_config(level: str) -> dict[str, Any]:
     }
 
 
+# Headers a part of the app leaves in scope["state"] for the response, whatever answers
+# the request (the handler or an error handler): name and value, as bytes.
+RESPONSE_HEADERS = "response_headers"
+
+
 def request_id_of(scope: Scope) -> str | None:
     rid: str | None = scope.get("state", {}).get("request_id")
     return rid
@@ -72,7 +77,8 @@ def request_id_of(scope: Scope) -> str | None:
 
 class RequestLog:
     """ASGI wrapper around the whole app (unmatched paths included): gives each request
-    an id, returns it in X-Request-ID and logs the request when it ends."""
+    an id, returns it in X-Request-ID with any RESPONSE_HEADERS, and logs the request
+    when it ends."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -93,7 +99,8 @@ class RequestLog:
         request_id = (
             incoming if _VALID_ID.match(incoming) else f"{self._id_prefix}{next(self._ids):016x}"
         )
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         id_header = (b"x-request-id", request_id.encode())
         started = time.perf_counter()
         status = 500  # if the app fails before answering, the server answers 500
@@ -103,7 +110,9 @@ class RequestLog:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 # the message is the app's own, made for this response
-                message["headers"] = [*message.get("headers", ()), id_header]
+                headers = [*message.get("headers", ()), id_header]
+                headers += state.get(RESPONSE_HEADERS, ())
+                message["headers"] = headers
             await send(message)
 
         try:
