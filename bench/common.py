@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -105,6 +107,9 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int  # non-2xx responses and socket errors
+    # CPU time the hypervisor gave other machines while this ran (both cores, /proc/stat
+    # "steal"): wrk, the workers and the database all stall with it, and it shows in p99.
+    steal_ms: float = 0.0
 
     @property
     def tail(self) -> float:
@@ -141,7 +146,9 @@ def wrk(
     ]
     if script is not None:
         argv += ["-s", str(script)]
+    stolen = _steal_ms()
     out = subprocess.run([*argv, url], capture_output=True, text=True, check=True).stdout
+    stolen = _steal_ms() - stolen
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1])  # type: ignore[index]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.MULTILINE)[1])  # type: ignore[index]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.MULTILINE)[1])  # type: ignore[index]
@@ -152,7 +159,16 @@ def wrk(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     ):
         errors += sum(int(g) for g in match.groups())
-    return Result(label, rps, p50, p99, errors)
+    return Result(label, rps, p50, p99, errors, stolen)
+
+
+def _steal_ms() -> float:
+    """The machine's stolen CPU time so far, in ms (0 where /proc/stat has no such field)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+        return float(fields[8]) * 1000 / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 @dataclass
@@ -175,8 +191,7 @@ def beside(
     threads: int = 2,
 ) -> tuple[Result, list[Result]]:
     """An endpoint and its yardsticks, measured by turns (each yardstick, the endpoint,
-    each yardstick, ...) for `seconds` each in all, and each the median of its rounds by
-    req/s.
+    each yardstick, ...) for `seconds` each in all, each figure the median of its rounds.
 
     On a shared machine the throughput drifts by tens of per cent over a minute: measured
     in turns, all see the same drift, and their ratios hold still.
@@ -216,7 +231,16 @@ def beside_bare(
 
 
 def _median(results: list[Result]) -> Result:
-    return sorted(results, key=lambda r: r.requests_per_s)[len(results) // 2]
+    """Each figure's median over the rounds: a round that another machine's load stalled
+    (see `steal_ms`) moves none of them."""
+    return Result(
+        results[0].label,
+        statistics.median(r.requests_per_s for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+        sum(r.errors for r in results),
+        statistics.median(r.steal_ms for r in results),
+    )
 
 
 # An invite admits at most 1,000 people.
@@ -298,7 +322,8 @@ def print_table(
     """Each row: an endpoint's result beside the bare endpoint's from the same setting, or
     beside a list of yardsticks, the bare endpoint's first. With `tail`, a p99/p50 column."""
     print(f"\n{title}")
-    columns = ("req/s", "p50 ms", "p99 ms", *(("p99/p50",) if tail else ()), "errors", "x bare")
+    extra = ("p99/p50", "steal ms") if tail else ()
+    columns = ("req/s", "p50 ms", "p99 ms", *extra, "errors", "x bare")
     header = f"{'setting':<26} {'endpoint':<24} " + " ".join(f"{c:>8}" for c in columns)
     print(header)
     print("-" * len(header))
@@ -307,7 +332,7 @@ def print_table(
         bare = yardsticks[0]
         for r in (*yardsticks, result):
             ratio = r.requests_per_s / bare.requests_per_s if bare.requests_per_s else 0.0
-            ratio_of_tail = f"{r.tail:>8.1f} " if tail else ""
+            ratio_of_tail = f"{r.tail:>8.1f} {r.steal_ms:>8.0f} " if tail else ""
             print(
                 f"{setting:<26} {r.label:<24} {r.requests_per_s:>8.0f} {r.p50_ms:>8.2f} "
                 f"{r.p99_ms:>8.2f} {ratio_of_tail}{r.errors:>8} {ratio:>8.2f}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -82,6 +83,13 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
     group_id = int(re.search(r"Seeded group (\d+)", result.stdout).group(1))  # type: ignore[union-attr]
     assert f"/groups/{group_id}" in result.stdout
     assert "curl -s" in result.stdout
+    # Every URL is quoted: pasted into a shell, a bare `&` would end the command there.
+    tour = [line for line in result.stdout.splitlines() if "curl " in line]
+    for line in tour:
+        for url in re.findall(r"\S*https?://\S+", line):
+            assert url.startswith("'"), line
+    fair = shlex.split(next(line for line in tour if "strategy=fair" in line))
+    assert fair[-1].endswith("/venue-suggestions?strategy=fair&limit=3"), fair
     with serving(tmp_path, env=env) as base:
         headers = {"Authorization": f"Bearer {tokens['ALISON']}"}
         me = httpx.get(f"{base}/me", headers=headers, timeout=10).json()

@@ -2,7 +2,7 @@
 
 Most routes reach it through the middleware (`authenticate`, one lookup of the token).
 The hottest ones check the token in the same statement as what they read (their slice's
-queries.py puts accounts.queries.CALLER_COLUMNS beside it) and hand that row to `admit`.
+queries.py builds it with accounts.queries.with_caller) and hand that row to `admit`.
 Either way the request then has `request.user`, its use of the token is recorded, and it
 is counted against the rate limits: per account once the token is known, per client
 address when it is not.
@@ -56,18 +56,8 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], row: Row | None)
     if row is None or row["caller_token_id"] is None:
         await limits.count(connection, None)
         raise unknown_token()
-    caller = Caller(
-        user=User(
-            id=row["caller_id"],
-            name=row["caller_name"],
-            email=row["caller_email"],
-            region=row["caller_region"],
-            region_label=row["caller_region_label"],
-            timezone=row["caller_timezone"],
-            created_at=row["caller_created_at"],
-        ),
-        token_id=row["caller_token_id"],
-    )
+    user = User(**{field: row[f"caller_{field}"] for field in User.__struct_fields__})
+    caller = Caller(user=user, token_id=row["caller_token_id"])
     connection.scope["user"] = caller.user
     connection.scope["auth"] = caller
     await limits.count(connection, caller.user.id)

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rendezvous.accounts.tables import ApiToken, ServerSecret, User
-from rendezvous.core.db.sql import Row, fetch
+from rendezvous.core.db.sql import Row, fetch_one
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
 
@@ -20,27 +20,33 @@ USER_COLUMNS = (
     User.created_at,
 )
 
-# The bearer token's part of every statement that checks one (accounts.auth reads these
-# `caller_*` columns): the token and its owner. Other slices' one-statement reads of the
-# hottest routes put them beside what they read, so the token is matched the same way
-# everywhere.
-CALLER_COLUMNS = (
+_CALLER_COLUMNS = (
     "t.id AS caller_token_id, t.last_used_at AS caller_token_used_at, u.id AS caller_id, "
     "u.name AS caller_name, u.email AS caller_email, u.region AS caller_region, "
     "u.region_label AS caller_region_label, u.timezone AS caller_timezone, "
     "u.created_at AS caller_created_at"
 )
-CALLER_TABLES = 'api_token t JOIN app_user u ON u.id = t."user"'
-CALLER_MATCH = "t.token_hash = {}"
+
+
+def with_caller(columns: str = "", joins: str = "") -> str:
+    """A statement that checks a bearer token (its hash: the last `{}`) beside what it
+    reads: the token (`t`) and its owner (`u`) as the `caller_*` columns accounts.auth
+    reads, then `columns` from the tables `joins` brings in. The hottest routes' reads are
+    built on it, so that the token is matched the same way everywhere."""
+    selected = f"{_CALLER_COLUMNS}, {columns}" if columns else _CALLER_COLUMNS
+    return (
+        f"SELECT {selected} "  # noqa: S608 - fixed text
+        f'FROM api_token t JOIN app_user u ON u.id = t."user" {joins} WHERE t.token_hash = {{}}'
+    )
+
 
 # Written out: it runs on every authenticated request, and Piccolo took 235 µs to build
 # this join, several times what the database takes to answer it (GET /me, bench/reads.py).
-_CALLER = f"SELECT {CALLER_COLUMNS} FROM {CALLER_TABLES} WHERE {CALLER_MATCH}"  # noqa: S608
+_CALLER = with_caller()
 
 
 async def caller_by_token(token_hash: str) -> Row | None:
-    rows = await fetch(_CALLER, token_hash)
-    return rows[0] if rows else None
+    return await fetch_one(_CALLER, token_hash)
 
 
 async def note_token_use(token_id: int, now: datetime) -> None:
@@ -91,12 +97,8 @@ async def token_page(user_id: int, limit: int, offset: int, item: Any) -> Page[A
 
 
 async def delete_token(user_id: int, token_id: int) -> bool:
-    deleted = await (
-        ApiToken.delete()
-        .where((ApiToken.id == token_id) & (ApiToken.user == user_id))
-        .returning(ApiToken.id)
-    )
-    return bool(deleted)
+    where = (ApiToken.id == token_id) & (ApiToken.user == user_id)
+    return bool(await ApiToken.delete().where(where).returning(ApiToken.id))
 
 
 # --- the installation's keys -----------------------------------------------------------

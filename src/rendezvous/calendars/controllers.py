@@ -19,9 +19,7 @@ from rendezvous.accounts.server_key import ServerKey
 from rendezvous.calendars import services
 from rendezvous.calendars.schemas import FeedLinks
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
-from rendezvous.core.freshness import provide_caches
 from rendezvous.core.openapi import errors
-from rendezvous.events.deps import provide_answering
 from rendezvous.events.guards import requires_event_member
 from rendezvous.events.schemas import EventId, Rsvp
 
@@ -93,9 +91,7 @@ class CalendarController(Controller):
                 f"Send the reply as {CALENDAR}, not {media_type or 'no content type'}",
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
             )
-        return await services.reply(
-            event_id, request.user, await request.body(), provide_answering(state)
-        )
+        return await services.reply(event_id, request.user, await request.body(), state.answering)
 
 
 class FeedLinkController(Controller):
@@ -159,7 +155,7 @@ class FeedController(Controller):
             token,
             request.headers.get("if-none-match"),
             request.headers.get("if-modified-since"),
-            provide_caches(state),
+            state.caches,
         )
         headers = {
             "etag": result.etag,

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from rendezvous.calendars.tables import FeedToken
-from rendezvous.core.db.sql import Row, fetch
+from rendezvous.core.db.sql import Row, fetch_one
 
 # Written out: it starts every feed request, the calendar apps' polling (warm feeds,
 # bench/feeds.py), where Piccolo's query building cost as much as the rest of the read.
@@ -14,8 +14,7 @@ _FEED_BY_HASH = 'SELECT id, "user", fingerprint, changed_at FROM feed_token WHER
 
 
 async def feed_by_hash(token_hash: str) -> Row | None:
-    rows = await fetch(_FEED_BY_HASH, token_hash)
-    return rows[0] if rows else None
+    return await fetch_one(_FEED_BY_HASH, token_hash)
 
 
 async def feed_of_user(user_id: int) -> dict[str, Any] | None:

@@ -46,10 +46,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar
-from litestar.datastructures import State
 from piccolo.table import Table
 
-from rendezvous.core.db.sql import Row, fetch
+from rendezvous.core.db.sql import Row, fetch_one
 from rendezvous.core.lru import Lru
 
 MB = 1024 * 1024
@@ -69,8 +68,7 @@ def touch_statement(table: type[Table], returning: tuple[str, ...] = ("id",)) ->
 async def touch(table: type[Table], row_id: int, *returning: str) -> Row | None:
     """Lock the row until the transaction ends and move its revision; the row's
     `returning` columns (its id by default), or None if there is no such row."""
-    rows = await fetch(touch_statement(table, returning or ("id",)), row_id)
-    return rows[0] if rows else None
+    return await fetch_one(touch_statement(table, returning or ("id",)), row_id)
 
 
 @dataclass(slots=True)
@@ -93,11 +91,6 @@ class WorkerCaches:
 
 @asynccontextmanager
 async def worker_caches(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: this worker's caches."""
+    """Lifespan: this worker's caches, as `app.state.caches`."""
     app.state.caches = WorkerCaches()
     yield
-
-
-def provide_caches(state: State) -> WorkerCaches:
-    caches: WorkerCaches = state.caches
-    return caches

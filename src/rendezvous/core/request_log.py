@@ -18,7 +18,7 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = b"x-request-id"
 # A caller's (or proxy's) own id is kept if it looks like one; anything else is replaced.
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _FIELDS = "fields"  # the LogRecord attribute carrying a line's structured fields
@@ -93,7 +93,7 @@ class RequestLog:
             return
         incoming = ""
         for name, value in scope["headers"]:
-            if name == b"x-request-id":
+            if name == REQUEST_ID_HEADER:
                 incoming = value.decode("latin-1")
                 break
         request_id = (
@@ -101,7 +101,7 @@ class RequestLog:
         )
         state = scope.setdefault("state", {})
         state["request_id"] = request_id
-        id_header = (b"x-request-id", request_id.encode())
+        id_header = (REQUEST_ID_HEADER, request_id.encode())
         started = time.perf_counter()
         status = 500  # if the app fails before answering, the server answers 500
 

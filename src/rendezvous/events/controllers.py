@@ -11,13 +11,12 @@ from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
-from rendezvous.core.freshness import provide_caches
 from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import Page
 from rendezvous.events import rsvps, services
-from rendezvous.events.deps import provide_access, provide_access_by_token, provide_answering
+from rendezvous.events.deps import provide_access, provide_access_by_token
 from rendezvous.events.guards import requires_event_member, requires_event_organiser
 from rendezvous.events.schemas import (
     Confirm,
@@ -96,7 +95,7 @@ class EventController(Controller):
         """An event with its time options, vote counts and RSVP counts."""
         # The caches from `state`, not as a second dependency: Litestar resolves two or
         # more in a task group, which costs more than this whole read when cached.
-        return await services.get_event(event_access, provide_caches(state))
+        return await services.get_event(event_access, state.caches)
 
     @patch(
         "/",
@@ -181,7 +180,7 @@ class EventController(Controller):
         state: State,
     ) -> Rsvp:
         """Answer yes, maybe or no, with 0-10 guests. A yes that does not fit is waitlisted."""
-        return await rsvps.put_rsvp(event_id, event_access.user_id, data, provide_answering(state))
+        return await rsvps.put_rsvp(event_id, event_access.user_id, data, state.answering)
 
     @delete(
         "/rsvp",
@@ -194,7 +193,7 @@ class EventController(Controller):
         self, event_id: EventId, event_access: NamedDependency[Access], state: State
     ) -> None:
         """Withdraw the caller's answer; any seat it held passes to the waitlist."""
-        await rsvps.delete_rsvp(event_id, event_access.user_id, provide_answering(state))
+        await rsvps.delete_rsvp(event_id, event_access.user_id, state.answering)
 
     @get(
         "/rsvps",

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Request
-from litestar.datastructures import State
 
 from rendezvous.accounts.auth import admit, token_hash
 from rendezvous.core.errors import NotFound
@@ -19,14 +18,10 @@ from rendezvous.events.services import Access, access_from
 
 @asynccontextmanager
 async def answer_queues(app: Litestar) -> AsyncIterator[None]:
-    """Lifespan: the worker's queue of answers per event (events.rsvps.put_rsvp)."""
+    """Lifespan: the worker's queues of answers, one per event (events.rsvps.put_rsvp), as
+    `app.state.answering`."""
     app.state.answering = KeyedLock()
     yield
-
-
-def provide_answering(state: State) -> KeyedLock:
-    answering: KeyedLock = state.answering
-    return answering
 
 
 def provide_access(request: Request) -> Access:

@@ -16,9 +16,9 @@ from piccolo.columns import Column
 from piccolo.columns.combination import Combinable
 from piccolo.query.functions.aggregate import Count, Sum
 
-from rendezvous.accounts.queries import CALLER_COLUMNS, CALLER_MATCH, CALLER_TABLES
+from rendezvous.accounts.queries import with_caller
 from rendezvous.core.db.engines import is_sqlite
-from rendezvous.core.db.sql import Row, fetch, placeholders
+from rendezvous.core.db.sql import Row, fetch, fetch_one, placeholders
 from rendezvous.core.errors import NotFound
 from rendezvous.core.freshness import touch, touch_statement
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
@@ -40,18 +40,15 @@ _COLUMNS = ", ".join(f'e."{name}"' for name in _NAMES)
 # (bench/reads.py, bench/rsvp.py): the bearer token, the caller's role in the event's
 # group and the event. No row: no such token; a null role: no such event, or not the
 # caller's to see.
-_EVENT_FOR_TOKEN = (
-    f"SELECT {CALLER_COLUMNS}, m.role AS caller_role, {_COLUMNS} "  # noqa: S608 - fixed text
-    f"FROM {CALLER_TABLES} "
+_EVENT_FOR_TOKEN = with_caller(
+    f"m.role AS caller_role, {_COLUMNS}",
     "LEFT JOIN event e ON e.id = {} "
-    'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
-    f"WHERE {CALLER_MATCH}"
+    'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user"',
 )
 
 
 async def event_for_token(event_id: int, token_hash: str) -> Row | None:
-    rows = await fetch(_EVENT_FOR_TOKEN, event_id, token_hash)
-    return rows[0] if rows else None
+    return await fetch_one(_EVENT_FOR_TOKEN, event_id, token_hash)
 
 
 async def event_row(event_id: int) -> dict[str, Any] | None:

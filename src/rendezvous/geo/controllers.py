@@ -11,7 +11,6 @@ from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
-from rendezvous.core.freshness import provide_caches
 from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
 from rendezvous.core.rate_limits import RATE_LIMIT
@@ -100,7 +99,7 @@ class VenueSuggestionController(Controller):
         """Real places for the members who said yes or maybe (everyone, until someone has)."""
         return _json(
             await suggestions.suggest_for_event(
-                event_id, strategy, limit, meeting_places, provide_caches(state)
+                event_id, strategy, limit, meeting_places, state.caches
             )
         )
 
@@ -121,6 +120,6 @@ class VenueSuggestionController(Controller):
         """Real places for all the group's members."""
         return _json(
             await suggestions.suggest_for_group(
-                group_id, strategy, limit, meeting_places, provide_caches(state)
+                group_id, strategy, limit, meeting_places, state.caches
             )
         )

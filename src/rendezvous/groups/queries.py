@@ -11,8 +11,8 @@ from typing import Any
 
 from piccolo.query.functions.aggregate import Count
 
-from rendezvous.accounts.queries import CALLER_COLUMNS, CALLER_MATCH, CALLER_TABLES
-from rendezvous.core.db.sql import Row, fetch
+from rendezvous.accounts.queries import with_caller
+from rendezvous.core.db.sql import Row, fetch, fetch_one
 from rendezvous.core.freshness import touch
 from rendezvous.core.pagination import fetch_page
 from rendezvous.core.schemas import Page
@@ -49,29 +49,21 @@ async def role_of(group_id: int, user_id: int) -> str | None:
 # Written out, one statement for GET /groups/{id} (bench/reads.py): the bearer token,
 # the caller's role in the group and the group. No row: no such token; a null role: not
 # the caller's group (or none at all).
-_GROUP_FOR_TOKEN = (
-    f"SELECT {CALLER_COLUMNS}, me.role AS caller_role, "  # noqa: S608 - fixed text
-    "g.id, g.name, g.description, g.created_at, g.revision "
-    f"FROM {CALLER_TABLES} "
+_GROUP_FOR_TOKEN = with_caller(
+    "me.role AS caller_role, g.id, g.name, g.description, g.created_at, g.revision",
     'LEFT JOIN membership me ON me."user" = t."user" AND me."group" = {} '
-    'LEFT JOIN friend_group g ON g.id = me."group" '
-    f"WHERE {CALLER_MATCH}"
+    'LEFT JOIN friend_group g ON g.id = me."group"',
 )
 
 
 async def group_for_token(group_id: int, token_hash: str) -> Row | None:
-    rows = await fetch(_GROUP_FOR_TOKEN, group_id, token_hash)
-    return rows[0] if rows else None
+    return await fetch_one(_GROUP_FOR_TOKEN, group_id, token_hash)
 
 
 async def group_row(group_id: int) -> dict[str, Any] | None:
-    return (
-        await Group.select(
-            Group.id, Group.name, Group.description, Group.created_at, Group.revision
-        )
-        .where(Group.id == group_id)
-        .first()
-    )
+    """id, name, description, created_at and revision."""
+    columns = (Group.id, Group.name, Group.description, Group.created_at, Group.revision)
+    return await Group.select(*columns).where(Group.id == group_id).first()
 
 
 async def members(group_id: int) -> list[dict[str, Any]]:
@@ -91,32 +83,26 @@ async def member(group_id: int, user_id: int) -> dict[str, Any] | None:
     )
 
 
-async def member_contacts(group_id: int) -> list[dict[str, Any]]:
-    """Every member's user_id, name and account e-mail, by user id: for invites, which
-    address each member by e-mail as calendar invitations do."""
+async def _members_with(group_id: int, *fields: str) -> list[dict[str, Any]]:
+    """Every member's user_id and these fields of their account, by user id."""
+    columns = [getattr(Membership.user, field).as_alias(field) for field in fields]
     return await (
-        Membership.select(
-            Membership.user.as_alias("user_id"),
-            Membership.user.name.as_alias("name"),
-            Membership.user.email.as_alias("email"),
-        )
+        Membership.select(Membership.user.as_alias("user_id"), *columns)
         .where(Membership.group == group_id)
         .order_by(Membership.user)
     )
+
+
+async def member_contacts(group_id: int) -> list[dict[str, Any]]:
+    """Every member's user_id, name and account e-mail, by user id: for invites, which
+    address each member by e-mail as calendar invitations do."""
+    return await _members_with(group_id, "name", "email")
 
 
 async def member_places(group_id: int) -> list[dict[str, Any]]:
     """Every member's user_id with their private coordinates (null when their region is
     not resolved), by user id: for the meeting-point maths, never for a response."""
-    return await (
-        Membership.select(
-            Membership.user.as_alias("user_id"),
-            Membership.user.latitude.as_alias("latitude"),
-            Membership.user.longitude.as_alias("longitude"),
-        )
-        .where(Membership.group == group_id)
-        .order_by(Membership.user)
-    )
+    return await _members_with(group_id, "latitude", "longitude")
 
 
 async def group_ids_of(user_id: int) -> list[int]:
@@ -232,12 +218,8 @@ async def invite_page(group_id: int, limit: int, offset: int, item: Any) -> Page
 
 
 async def delete_invite(group_id: int, invite_id: int) -> bool:
-    deleted = await (
-        Invite.delete()
-        .where((Invite.id == invite_id) & (Invite.group == group_id))
-        .returning(Invite.id)
-    )
-    return bool(deleted)
+    where = (Invite.id == invite_id) & (Invite.group == group_id)
+    return bool(await Invite.delete().where(where).returning(Invite.id))
 
 
 async def invite_by_code(code_hash: str) -> dict[str, Any] | None:

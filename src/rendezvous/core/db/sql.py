@@ -14,6 +14,12 @@ async def fetch(sql: str, *args: Any) -> list[Row]:
     return await get_engine().fetch(sql, args)
 
 
+async def fetch_one(sql: str, *args: Any) -> Row | None:
+    """The first row of one statement, or None when it has none."""
+    rows = await fetch(sql, *args)
+    return rows[0] if rows else None
+
+
 def placeholders(count: int) -> str:
     """`{}, {}, ...` for an IN list of `count` values."""
     return ", ".join(["{}"] * count)
