@@ -21,6 +21,7 @@ from rendezvous.calendars.controllers import (
     FeedController,
     FeedLinkController,
 )
+from rendezvous.core import strict_body
 from rendezvous.core.auth import BearerAuthMiddleware
 from rendezvous.core.db.engines import get_engine
 from rendezvous.core.freshness import worker_caches
@@ -29,7 +30,6 @@ from rendezvous.core.http_errors import EXCEPTION_HANDLERS
 from rendezvous.core.openapi_viewer import OfflineScalarRenderPlugin
 from rendezvous.core.rate_limits import rate_limits
 from rendezvous.core.request_log import RequestLog
-from rendezvous.core.strict_body import check_json_body
 from rendezvous.events.controllers import EventController, GroupEventController
 from rendezvous.events.deps import answer_queues
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
@@ -98,7 +98,7 @@ def create_app() -> Litestar:
             DefineMiddleware(BearerAuthMiddleware, authenticate=authenticate, exclude=["^/schema"]),
         ],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=check_json_body,
+        before_request=strict_body.check_json_body,
         request_max_body_size=MAX_BODY_BYTES,
         # Logging is set up once per process by the command line (core.request_log);
         # Litestar's own set-up would replace its JSON lines with plain text.
@@ -125,6 +125,7 @@ def create_app() -> Litestar:
             security=[{"BearerToken": []}],
         ),
     )
+    strict_body.prepare(app)
     # Outside the router, so that requests for unknown paths are logged too.
     app.asgi_handler = RequestLog(app.asgi_handler)
     return app

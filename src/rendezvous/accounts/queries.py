@@ -40,8 +40,9 @@ def with_caller(columns: str = "", joins: str = "") -> str:
     )
 
 
-# Written out: it runs on every authenticated request, and Piccolo took 235 µs to build
-# this join, several times what the database takes to answer it (GET /me, bench/reads.py).
+# Written out: it runs on every authenticated request, and Piccolo takes many times longer
+# to build this join than the database takes to answer it (bench/query_building.py; GET
+# /me in bench/reads.py).
 _CALLER = with_caller()
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from rendezvous.calendars.tables import FeedToken
 from rendezvous.core.db.sql import Row, fetch_one
 
-# Written out: it starts every feed request, the calendar apps' polling (warm feeds,
-# bench/feeds.py), where Piccolo's query building cost as much as the rest of the read.
+# Written out: it starts every feed request, the calendar apps' polling, and Piccolo takes
+# many times longer to build it than the database takes to answer (bench/query_building.py;
+# warm feeds in bench/feeds.py).
 _FEED_BY_HASH = 'SELECT id, "user", fingerprint, changed_at FROM feed_token WHERE token_hash = {}'
 
 

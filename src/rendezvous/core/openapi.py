@@ -19,7 +19,8 @@ _MEANING = {
     415: "The body is not of the media type this endpoint reads",
     422: "Well-formed but impossible",
     429: (
-        "Too many writes or geocoding lookups from this token (or address) this minute; "
+        "Too many writes or geocoding lookups from this account this minute (or from this "
+        "client address, without a valid token), or sign-ups from this address this hour; "
         "retry after the Retry-After delay"
     ),
     503: (

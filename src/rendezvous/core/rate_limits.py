@@ -64,13 +64,15 @@ class Count:
     used: int
     resets_in_s: int
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "RateLimit-Policy": f"{self.limit.allowed}; w={self.limit.window_s}",
-            "RateLimit-Limit": str(self.limit.allowed),
-            "RateLimit-Remaining": str(max(0, self.limit.allowed - self.used)),
-            "RateLimit-Reset": str(self.resets_in_s),
-        }
+    def headers(self) -> list[tuple[bytes, bytes]]:
+        """The RateLimit-* response headers (IETF draft) saying where the caller stands."""
+        remaining = max(0, self.limit.allowed - self.used)
+        return [
+            (b"ratelimit-policy", f"{self.limit.allowed}; w={self.limit.window_s}".encode()),
+            (b"ratelimit-limit", str(self.limit.allowed).encode()),
+            (b"ratelimit-remaining", str(remaining).encode()),
+            (b"ratelimit-reset", str(self.resets_in_s).encode()),
+        ]
 
 
 class MemoryCounter:
@@ -166,9 +168,7 @@ class Limits:
         who = f"account:{account_id}" if account_id is not None else _address(connection)
         used, resets_in_s = await self.counter.hit(f"{limit.name}:{who}", limit.window_s)
         count = Count(limit, used, resets_in_s)
-        connection.scope.setdefault("state", {})[RESPONSE_HEADERS] = [
-            (name.lower().encode(), value.encode()) for name, value in count.headers().items()
-        ]
+        connection.scope.setdefault("state", {})[RESPONSE_HEADERS] = count.headers()
         if used > limit.allowed:
             raise RateLimited(
                 f"Too many requests: at most {limit.allowed} {limit.per}; retry in {resets_in_s} s",

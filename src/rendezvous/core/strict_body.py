@@ -12,25 +12,24 @@ import re
 from typing import Any
 
 import msgspec
-from litestar import Request
+from litestar import Litestar, Request
 from litestar.exceptions import ValidationException
-from litestar.handlers import HTTPRouteHandler
 
 _LOCATION = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.DOTALL)
-_decoders: dict[HTTPRouteHandler, msgspec.json.Decoder[Any] | None] = {}
+_DECODER = "strict_body_decoder"  # the handler's opt holding its strict decoder
 
 
-def _decoder_for(handler: HTTPRouteHandler) -> msgspec.json.Decoder[Any] | None:
-    if handler not in _decoders:
-        field = handler.parsed_fn_signature.parameters.get("data")
-        _decoders[handler] = (
-            msgspec.json.Decoder(field.annotation, strict=True) if field is not None else None
-        )
-    return _decoders[handler]
+def prepare(app: Litestar) -> None:
+    """Give each route handler that takes a body its strict decoder, once, at start-up."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            field = handler.parsed_fn_signature.parameters.get("data")
+            if field is not None:
+                handler.opt[_DECODER] = msgspec.json.Decoder(field.annotation, strict=True)
 
 
 async def check_json_body(request: Request[Any, Any, Any]) -> None:
-    decoder = _decoder_for(request.route_handler)
+    decoder: msgspec.json.Decoder[Any] | None = request.route_handler.opt.get(_DECODER)
     if decoder is None:
         return
     body = await request.body()

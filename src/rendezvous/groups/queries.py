@@ -35,8 +35,9 @@ MEMBER_COLUMNS = (
     Membership.joined_at,
 )
 
-# Written out: every group route's guard runs it, and Piccolo took 139 µs to build it,
-# several times what the database takes (group venue suggestions, bench/venues.py).
+# Written out: every group route's guard runs it, and Piccolo takes many times longer to
+# build it than the database takes to answer (bench/query_building.py; the group's venue
+# suggestions in bench/venues.py).
 _ROLE = 'SELECT role FROM membership WHERE "group" = {} AND "user" = {}'
 
 
@@ -110,8 +111,9 @@ async def group_ids_of(user_id: int) -> list[int]:
     return sorted(row["group"] for row in rows)
 
 
-# Written out: on every calendar-feed request (warm feeds, bench/feeds.py); Piccolo took
-# 319 µs to build this join.
+# Written out: on every calendar-feed request, where Piccolo takes many times longer to
+# build this join than the database takes to answer (bench/query_building.py; warm feeds
+# in bench/feeds.py).
 _GROUPS_OF = (
     "SELECT g.id, g.name, g.created_at, g.revision FROM membership m JOIN friend_group g "
     'ON g.id = m."group" WHERE m."user" = {} ORDER BY g.id'

@@ -36,10 +36,9 @@ class Postgres(PostgresEngine):
     """Piccolo's PostgreSQL engine whose pool is entered first come, first served.
 
     asyncpg hands a released connection to whichever request asks next, so under load a
-    request that waited could be overtaken again and again: at 64 connections on one
-    worker, the slowest 1 % of reads waited 100-180 ms for a connection while the median
-    waited 7 ms (bench/README.md, "Tail latency"). A FIFO semaphore of the pool's size in
-    front of it keeps the order in which requests arrived.
+    request that waited could be overtaken again and again, and the slowest 1 % of reads
+    waited many times the median (bench/README.md, "Tail latency"; tests/api/test_tail.py).
+    A FIFO semaphore of the pool's size in front of it keeps the order requests came in.
     """
 
     def __init__(self, dsn: str) -> None:

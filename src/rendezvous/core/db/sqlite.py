@@ -37,7 +37,7 @@ READER_BUSY_TIMEOUT_S = 0.05
 # Piccolo reads every INTEGER value through int(Decimal(text)), so that an INTEGER column
 # holding "1.0" still reads as 1. SQLite's INTEGER affinity stores such text as an integer
 # anyway, and nothing here writes anything else, so int() reads the same values: a tenth of
-# the work of reading an event with its caller (instructions, bench/README.md). It replaces
+# the work of reading an event with its caller (bench/instructions.py). It replaces
 # Piccolo's converter for the whole process, hence the pin on Piccolo in pyproject.toml.
 sqlite3.register_converter("INTEGER", int)
 

@@ -1,0 +1,120 @@
+"""What Piccolo's query builder costs on the hot paths, beside what SQLite takes to answer.
+
+    python bench/query_building.py [--repeat 2000]
+
+Each written-out statement in a slice's queries.py stands where building the same query
+with Piccolo cost more than the database took to answer it. This prints, for each, the
+time Piccolo takes to build its query (to SQL and arguments, not counting the run) and the
+time the written-out statement takes to run on a small SQLite database read the way a
+served worker reads it (on its kept read-only connection).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def per_call_us(fn: Callable[[], object], repeat: int) -> float:
+    fn()
+    started = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - started) / repeat * 1e6
+
+
+async def main_async(repeat: int) -> None:
+    work = tempfile.mkdtemp(prefix="rendezvous-bench-")
+    os.environ["RENDEZVOUS_DATABASE_URL"] = f"sqlite:///{work}/bench.sqlite"
+    from rendezvous.accounts.queries import _CALLER
+    from rendezvous.accounts.tables import ApiToken
+    from rendezvous.calendars.queries import _FEED_BY_HASH
+    from rendezvous.calendars.tables import FeedToken
+    from rendezvous.core.db.engines import get_engine
+    from rendezvous.core.db.migrations import migrate
+    from rendezvous.groups.queries import _GROUPS_OF, _ROLE
+    from rendezvous.groups.tables import Membership
+
+    await migrate()
+    engine = get_engine()
+    await engine.open(pool_size=1)
+    try:
+        cases: list[tuple[str, Callable[[], Any], str, tuple[Any, ...]]] = [
+            (
+                "the caller of a token (GET /me)",
+                lambda: ApiToken.select(
+                    ApiToken.id,
+                    ApiToken.last_used_at,
+                    ApiToken.user.name,
+                    ApiToken.user.email,
+                    ApiToken.user.region,
+                    ApiToken.user.region_label,
+                    ApiToken.user.timezone,
+                    ApiToken.user.created_at,
+                ).where(ApiToken.token_hash == "x"),
+                _CALLER,
+                ("x",),
+            ),
+            (
+                "a member's role (group guard)",
+                lambda: (
+                    Membership.select(Membership.role)
+                    .where((Membership.group == 1) & (Membership.user == 1))
+                    .first()
+                ),
+                _ROLE,
+                (1, 1),
+            ),
+            (
+                "a feed by its secret (feeds)",
+                lambda: (
+                    FeedToken.select(
+                        FeedToken.id, FeedToken.user, FeedToken.fingerprint, FeedToken.changed_at
+                    )
+                    .where(FeedToken.token_hash == "x")
+                    .first()
+                ),
+                _FEED_BY_HASH,
+                ("x",),
+            ),
+            (
+                "a member's groups (feeds)",
+                lambda: Membership.select(
+                    Membership.group.id,
+                    Membership.group.name,
+                    Membership.group.created_at,
+                    Membership.group.revision,
+                ).where(Membership.user == 1),
+                _GROUPS_OF,
+                (1,),
+            ),
+        ]
+        print(f"{'query':<34} {'Piccolo builds it':>18} {'SQLite answers it':>18}")
+        for label, build, sql, args in cases:
+            built = per_call_us(
+                lambda b=build: b().querystrings[0].compile_string("sqlite"), repeat
+            )
+            ran = per_call_us(
+                lambda s=sql, a=args: engine._read(s.replace("{}", "?"), list(a)), repeat
+            )
+            print(f"{label:<34} {built:>15.0f} µs {ran:>15.0f} µs")
+    finally:
+        await engine.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--repeat", type=int, default=2000)
+    asyncio.run(main_async(parser.parse_args().repeat))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
