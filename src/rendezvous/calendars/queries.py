@@ -6,16 +6,25 @@ from datetime import datetime
 from typing import Any
 
 from rendezvous.calendars.tables import FeedToken
-from rendezvous.core.db.sql import Row, fetch_one
+from rendezvous.core.db.sql import Row, fetch
+from rendezvous.groups.queries import with_groups_of
 
-# Written out: it starts every feed request, the calendar apps' polling, and Piccolo takes
-# many times longer to build it than the database takes to answer (bench/query_building.py;
-# warm feeds in bench/feeds.py).
-_FEED_BY_HASH = 'SELECT id, "user", fingerprint, changed_at FROM feed_token WHERE token_hash = {}'
+# Written out, one statement for every feed request, the calendar apps' polling (warm feeds,
+# bench/feeds.py; Piccolo takes many times longer to build such joins than the database
+# takes to answer them, bench/query_building.py): the feed by its secret's hash, with its
+# owner's name and groups, which is all a feed's bytes depend on within a day.
+_FEED_BY_HASH = with_groups_of(
+    "f.id AS feed_id, f.fingerprint, f.changed_at",
+    "feed_token f",
+    'f."user"',
+    "f.token_hash = {}",
+)
 
 
-async def feed_by_hash(token_hash: str) -> Row | None:
-    return await fetch_one(_FEED_BY_HASH, token_hash)
+async def feed_by_hash(token_hash: str) -> list[Row]:
+    """The feed (`feed_id`, `fingerprint`, `changed_at`) with its owner's name and groups,
+    one row per group (groups.queries.with_groups_of); none for an unknown secret."""
+    return await fetch(_FEED_BY_HASH, token_hash)
 
 
 async def feed_of_user(user_id: int) -> dict[str, Any] | None:

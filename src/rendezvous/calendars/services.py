@@ -265,21 +265,21 @@ async def feed(
     """A member's feed by its secret, or a 304 when the client's copy is current."""
     if not token.startswith(f"{FEED_PREFIX}_") or len(token) > 100 or not token.isascii():
         raise NotFound("No such feed")
-    found = await queries.feed_by_hash(hash_secret(token))
-    owner = await accounts.person(found["user"]) if found is not None else None
-    if found is None or owner is None:
+    rows = await queries.feed_by_hash(hash_secret(token))
+    if not rows:
         raise NotFound("No such feed (its address may have been rotated)")
-    groups_shown = await groups.groups_of(owner["id"])
+    found = rows[0]
+    groups_shown = [row for row in rows if row["id"] is not None]
     now = datetime.now(UTC)
     # The window is anchored at the start of the day (UTC), so that it moves once a day:
     # within a day, the events it holds change only when an event or group does.
     today = datetime.combine(now.date(), time(), UTC)
-    name = f"Rendezvous: {owner['name']}"
+    name = f"Rendezvous: {found['member_name']}"
     fingerprint = _fingerprint(name, today.date(), groups_shown)
     changed_at: datetime = found["changed_at"]
     if fingerprint != found["fingerprint"]:
         changed_at = now
-        await _mark_feed_changed(found["id"], fingerprint, now)
+        await _mark_feed_changed(found["feed_id"], fingerprint, now)
     etag = f'"{fingerprint[:32]}"'
     changed_at = changed_at.replace(microsecond=0)
     last_modified = format_datetime(changed_at.astimezone(UTC), usegmt=True)

@@ -54,10 +54,12 @@ from rendezvous.core.lru import Lru
 MB = 1024 * 1024
 
 
+# Written out, from the table's own names: every write on a group or an event starts here,
+# RSVPs included (bench/rsvp.py), and on PostgreSQL the answer's one statement builds on it.
 @functools.cache
 def touch_statement(table: type[Table], returning: tuple[str, ...] = ("id",)) -> str:
     """The UPDATE that touches one row of `table` (`{}`: its id), returning the columns
-    named (as written-out SQL, for a statement that builds on it)."""
+    named."""
     columns = ", ".join(f'"{name}"' for name in returning)
     return (
         f'UPDATE "{table._meta.tablename}" SET revision = revision + 1 '  # noqa: S608 - names

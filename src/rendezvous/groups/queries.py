@@ -111,23 +111,30 @@ async def group_ids_of(user_id: int) -> list[int]:
     return sorted(row["group"] for row in rows)
 
 
-# Written out: on every calendar-feed request, where Piccolo takes many times longer to
-# build this join than the database takes to answer (bench/query_building.py; warm feeds
-# in bench/feeds.py).
-_GROUPS_OF = (
-    "SELECT g.id, g.name, g.created_at, g.revision FROM membership m JOIN friend_group g "
-    'ON g.id = m."group" WHERE m."user" = {} ORDER BY g.id'
-)
+def with_groups_of(columns: str, tables: str, member_id: str, where: str) -> str:
+    """A statement that reads `columns` of `tables` (a row that names a member, by the
+    expression `member_id`, among them) and, in the same statement, that member's name
+    (`member_name`) and groups: one row per group (`id`, `name`, `created_at`,
+    `revision`), by id, or one with a null `id` for a member of none. Calendar feeds are
+    built on it (calendars.queries)."""
+    return (
+        f"SELECT {columns}, u.name AS member_name, "  # noqa: S608 - fixed text
+        f"g.id, g.name, g.created_at, g.revision FROM {tables} "
+        f"JOIN app_user u ON u.id = {member_id} "
+        'LEFT JOIN membership m ON m."user" = u.id '
+        'LEFT JOIN friend_group g ON g.id = m."group" '
+        f"WHERE {where} ORDER BY g.id"
+    )
 
 
-async def groups_of(user_id: int) -> list[Row]:
-    """The user's groups: id, name, created_at, revision, by id."""
-    return await fetch(_GROUPS_OF, user_id)
+# Written out: it keys every cached venue suggestion of a group, read on each request
+# (bench/venues.py), where building it with Piccolo cost more than answering it.
+_GROUP_STATE = "SELECT created_at, revision FROM friend_group WHERE id = {}"
 
 
-async def group_state(group_id: int) -> dict[str, Any] | None:
+async def group_state(group_id: int) -> Row | None:
     """The group's creation time and revision (what a cached answer is keyed by)."""
-    return await Group.select(Group.created_at, Group.revision).where(Group.id == group_id).first()
+    return await fetch_one(_GROUP_STATE, group_id)
 
 
 async def summaries(user_id: int, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
