@@ -4,17 +4,22 @@ on this shared machine is not.
     python bench/instructions.py [--requests 500] [--paths me,group,event]
 
 For each read, the app (SQLite, in-process, no network) answers it N times under
-valgrind's callgrind, and once with no requests; the difference divided by N is what one
-request costs, from the ASGI call to the last byte sent. The same is done for a bare
-Litestar endpoint in the same process as the yardstick. valgrind is installed from
-Debian's packages when missing. Each measurement takes a minute or two.
+valgrind's callgrind, which counts only while those requests run (the process switches
+counting on and off with callgrind_control around them); the count divided by N is what
+one request costs, from the ASGI call to the last byte sent. The same is done for a bare
+Litestar endpoint as the yardstick. The garbage collector is off while the requests run,
+so that a full collection falling inside one run and not another does not move the
+figure. valgrind is installed from Debian's packages when missing. Each measurement takes
+a minute or two.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,13 +39,14 @@ def ensure_valgrind() -> str:
 
 
 def count(path: str, requests: int) -> int:
-    """Instructions callgrind counts for the whole run of `serve_in_process(path, requests)`."""
+    """Instructions callgrind counts while `serve_in_process(path, requests)` answers."""
     with tempfile.TemporaryDirectory() as work:
         env = {**os.environ, "RENDEZVOUS_DATABASE_URL": f"sqlite:///{work}/bench.sqlite"}
-        subprocess.run(
+        run = subprocess.run(
             [
                 ensure_valgrind(),
                 "--tool=callgrind",
+                "--instr-atstart=no",
                 f"--callgrind-out-file={work}/out.%p",
                 sys.executable,
                 str(HERE),
@@ -51,13 +57,9 @@ def count(path: str, requests: int) -> int:
             env=env,
             check=True,
             capture_output=True,
+            text=True,
         )
-        total = 0
-        for out in Path(work).glob("out.*"):
-            for line in out.read_text(errors="replace").splitlines():
-                if line.startswith("summary:"):
-                    total += int(line.split()[1])
-        return total
+    return sum(int(n) for n in re.findall(r"Collected : (\d+)", run.stderr))
 
 
 async def serve_in_process(path: str, requests: int) -> None:
@@ -136,8 +138,20 @@ async def _answer(app: Any, target: str, token: str, requests: int) -> None:
         "server": ("bench", 80),
         "root_path": "",
     }
-    for _ in range(50 + requests):  # 50 to warm the caches, in every run alike
+    for _ in range(50):  # to warm the caches, in every run alike
         await app(dict(scope), receive, send)
+    gc.collect()
+    gc.disable()
+    _counting("on")
+    for _ in range(requests):
+        await app(dict(scope), receive, send)
+    _counting("off")
+    gc.enable()
+
+
+def _counting(state: str) -> None:
+    """Switch callgrind's counting for this process on or off (and wait until it has)."""
+    subprocess.run(["callgrind_control", "-i", state, str(os.getpid())], check=True)
 
 
 def main() -> None:
@@ -152,7 +166,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"instructions per request ({args.requests} requests, SQLite, in-process)")
     for path in ["bare", *args.paths.split(",")]:
-        per_request = (count(path, args.requests) - count(path, 0)) / args.requests
+        per_request = count(path, args.requests) / args.requests
         label = {"me": "GET /me", "group": "GET /groups/{id}", "event": "GET /events/{id}"}
         print(f"  {label.get(path, 'bare GET /bare'):<20} {per_request:>10,.0f}", flush=True)
 

@@ -17,7 +17,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 
@@ -25,6 +25,14 @@ def _compiled(queries: Any) -> list[tuple[str, list[Any]]]:
     """Piccolo's queries as the SQL and arguments it would send."""
     queries = queries if isinstance(queries, list) else [queries]
     return [query.querystrings[0].compile_string("sqlite") for query in queries]
+
+
+async def per_call_us_async(fn: Callable[[], Awaitable[object]], repeat: int) -> float:
+    await fn()
+    started = time.perf_counter()
+    for _ in range(repeat):
+        await fn()
+    return (time.perf_counter() - started) / repeat * 1e6
 
 
 def per_call_us(fn: Callable[[], object], repeat: int) -> float:
@@ -106,9 +114,7 @@ async def main_async(repeat: int) -> None:
         print(f"{'query':<40} {'Piccolo builds it':>18} {'SQLite answers it':>18}")
         for label, build, sql, args in cases:
             built = per_call_us(lambda b=build: _compiled(b()), repeat)
-            ran = per_call_us(
-                lambda s=sql, a=args: engine._read(s.replace("{}", "?"), list(a)), repeat
-            )
+            ran = await per_call_us_async(lambda s=sql, a=args: engine.fetch(s, a), repeat)
             print(f"{label:<40} {built:>15.0f} µs {ran:>15.0f} µs")
     finally:
         await engine.close()

@@ -29,6 +29,10 @@ from rendezvous.core.tokens import hash_secret
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
+# User's fields and the caller_* columns accounts.queries.with_caller reads them as.
+_CALLER_FIELDS = tuple((field, f"caller_{field}") for field in User.__struct_fields__)
+
+
 class Caller(msgspec.Struct, frozen=True):
     """Who is asking: `request.user` is `user`, `request.auth` the whole caller."""
 
@@ -56,7 +60,7 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], row: Row | None)
     if row is None or row["caller_token_id"] is None:
         await limits.count(connection, None)
         raise unknown_token()
-    user = User(**{field: row[f"caller_{field}"] for field in User.__struct_fields__})
+    user = User(**{field: row[column] for field, column in _CALLER_FIELDS})
     caller = Caller(user=user, token_id=row["caller_token_id"])
     connection.scope["user"] = caller.user
     connection.scope["auth"] = caller

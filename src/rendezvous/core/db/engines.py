@@ -89,7 +89,7 @@ class Postgres(PostgresEngine):
             yield
 
 
-@functools.cache
+@functools.lru_cache(maxsize=1024)
 def _numbered(sql: str) -> str:
     """A written-out statement's `{}` placeholders as asyncpg takes them: $1, $2, ..."""
     parts = sql.split("{}")

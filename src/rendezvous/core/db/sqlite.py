@@ -46,10 +46,11 @@ def _is_read(sql: str) -> bool:
     return sql.lstrip()[:6].upper() == "SELECT"
 
 
-@functools.cache
-def _question_marks(sql: str) -> str:
-    """A written-out statement's `{}` placeholders as sqlite3 takes them."""
-    return sql.replace("{}", "?")
+@functools.lru_cache(maxsize=1024)
+def _written_out(sql: str) -> tuple[str, bool]:
+    """A written-out statement with its `{}` placeholders as sqlite3 takes them, and
+    whether it only reads."""
+    return sql.replace("{}", "?"), _is_read(sql)
 
 
 def is_busy(exc: BaseException) -> bool:
@@ -77,7 +78,6 @@ class SQLite(SQLiteEngine):
             **{**self.connection_kwargs, "timeout": READER_BUSY_TIMEOUT_S},
             check_same_thread=False,  # closed by `close`, perhaps from another thread
         )
-        reader.row_factory = dict_factory
         reader.execute("PRAGMA query_only = 1")
         self._reader = reader
         self._writer = await self.get_connection()  # Piccolo's: dict rows, foreign keys on
@@ -96,24 +96,28 @@ class SQLite(SQLiteEngine):
     async def run_querystring(self, querystring: QueryString, in_pool: bool = False) -> Any:
         """Piccolo's, on the kept connections while they are open."""
         sql, args = querystring.compile_string(engine_type="sqlite")
-        rows = await self._on_kept_connection(sql, args)
+        rows = await self._on_kept_connection(sql, args, _is_read(sql), dict_factory)
         return rows if rows is not None else await super().run_querystring(querystring, in_pool)
 
     async def fetch(self, sql: str, args: Sequence[Any]) -> list[Any]:
         """A written-out statement (core.db.sql), run as `run_querystring` runs Piccolo's
-        but without parsing its template each time, which cost more than a small read."""
-        rows = await self._on_kept_connection(_question_marks(sql), list(args))
+        but without parsing its template each time, which cost more than a small read. Its
+        rows read by name as PostgreSQL's do (sqlite3.Row; Piccolo's own queries get dicts)."""
+        statement, reads = _written_out(sql)
+        rows = await self._on_kept_connection(statement, list(args), reads, sqlite3.Row)
         if rows is None:
             rows = await super().run_querystring(QueryString(sql, *args))
         return rows
 
-    async def _on_kept_connection(self, sql: str, args: list[Any]) -> list[Any] | None:
+    async def _on_kept_connection(
+        self, sql: str, args: list[Any], reads: bool, row_factory: Any
+    ) -> list[Any] | None:
         """The statement's rows from a kept connection, or None where none applies."""
         transaction = self.current_transaction.get()
         if transaction is None:
-            if self._reader is not None and _is_read(sql):
+            if self._reader is not None and reads:
                 try:
-                    return self._read(sql, args)
+                    return self._read(sql, args, row_factory)
                 except sqlite3.OperationalError as exc:
                     if not is_busy(exc):
                         raise
@@ -124,14 +128,14 @@ class SQLite(SQLiteEngine):
                 return list(await cursor.fetchall())
         return None
 
-    def _read(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+    def _read(self, sql: str, args: list[Any], row_factory: Any) -> list[Any]:
         assert self._reader is not None
-        cursor = self._reader.execute(sql, args)
+        cursor = self._reader.cursor()
+        cursor.row_factory = row_factory
         try:
-            rows: list[dict[str, Any]] = cursor.fetchall()
+            return cursor.execute(sql, args).fetchall()
         finally:
             cursor.close()  # ends the read transaction, so that checkpoints can pass it
-        return rows
 
     @contextlib.asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[None]:
