@@ -120,7 +120,7 @@ class SQLite(SQLiteEngine):
 
     async def _on_kept_connection(
         self, sql: str, args: list[Any], reads: bool
-    ) -> list[dict[str, Any]] | None:
+    ) -> list[Any] | None:
         """The statement's rows from a kept connection, or None where none applies."""
         transaction = self.current_transaction.get()
         if transaction is None:
