@@ -35,6 +35,7 @@ from piccolo.querystring import QueryString
 # A WAL reader waits for nobody but a rare recovery; past this it takes Piccolo's path.
 READER_BUSY_TIMEOUT_S = 0.05
 
+
 def _timestamptz(text: bytes) -> datetime:
     moment = datetime.fromisoformat(text.decode())
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
@@ -118,9 +119,7 @@ class SQLite(SQLiteEngine):
             rows = await super().run_querystring(QueryString(sql, *args))
         return rows
 
-    async def _on_kept_connection(
-        self, sql: str, args: list[Any], reads: bool
-    ) -> list[Any] | None:
+    async def _on_kept_connection(self, sql: str, args: list[Any], reads: bool) -> list[Any] | None:
         """The statement's rows from a kept connection, or None where none applies."""
         transaction = self.current_transaction.get()
         if transaction is None:
