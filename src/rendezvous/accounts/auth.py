@@ -3,9 +3,9 @@
 Most routes reach it through the middleware (`authenticate`, one lookup of the token).
 The hottest ones check the token in the same statement as what they read (their slice's
 queries.py builds it with accounts.queries.with_caller) and hand that row to `admit`.
-Either way the request then has `request.user`, its use of the token is recorded, and it
-is counted against the rate limits: per account once the token is known, per client
-address when it is not.
+Either way the request then has `request.user` (a `Caller`: whose token it is, and which),
+its use of the token is recorded, and it is counted against the rate limits: per account
+once the token is known, per client address when it is not.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import msgspec
 from litestar.connection import ASGIConnection
 
 from rendezvous.accounts import queries
-from rendezvous.accounts.schemas import User
+from rendezvous.accounts.schemas import Caller
 from rendezvous.core.auth import bearer_token, unknown_token
 from rendezvous.core.db.sql import Row
 from rendezvous.core.db.transactions import transactional
@@ -27,17 +26,6 @@ from rendezvous.core.tokens import hash_secret
 # last_used_at is a hint, not an audit log: refreshing it at most this often keeps
 # authenticated reads from turning into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
-
-
-# User's fields and the caller_* columns accounts.queries.with_caller reads them as.
-_CALLER_FIELDS = tuple((field, f"caller_{field}") for field in User.__struct_fields__)
-
-
-class Caller(msgspec.Struct, frozen=True):
-    """Who is asking: `request.user` is `user`, `request.auth` the whole caller."""
-
-    user: User
-    token_id: int
 
 
 def token_hash(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
@@ -60,11 +48,10 @@ async def admit(connection: ASGIConnection[Any, Any, Any, Any], row: Row | None)
     if row is None or row["caller_token_id"] is None:
         await limits.count(connection, None)
         raise unknown_token()
-    user = User(**{field: row[column] for field, column in _CALLER_FIELDS})
-    caller = Caller(user=user, token_id=row["caller_token_id"])
-    connection.scope["user"] = caller.user
-    connection.scope["auth"] = caller
-    await limits.count(connection, caller.user.id)
+    caller = Caller(id=row["caller_id"], token_id=row["caller_token_id"])
+    connection.scope["user"] = caller
+    connection.scope["auth"] = caller.token_id
+    await limits.count(connection, caller.id)
     await _note_use(caller.token_id, row["caller_token_used_at"])
     return caller
 

@@ -3,11 +3,12 @@ reaches the caller's groups too, is in rendezvous.flows.)"""
 
 from __future__ import annotations
 
-from litestar import Controller, delete, get, post
+from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from rendezvous.accounts import services
+from rendezvous.accounts.deps import caller_account
 from rendezvous.accounts.schemas import (
     AuthedRequest,
     NewToken,
@@ -51,10 +52,10 @@ class MeController(Controller):
     path = "/me"
     tags = ["users"]
 
-    @get("/", operation_id="getMe", responses=errors(401))
-    async def get_me(self, request: AuthedRequest) -> User:
+    @get("/", operation_id="getMe", opt={EXCLUDE_FROM_AUTH: True}, responses=errors(401))
+    async def get_me(self, request: Request) -> User:
         """The caller's own account."""
-        return request.user
+        return await caller_account(request)
 
     @post("/tokens", operation_id="createToken", responses=errors(400, 401, 409, 413))
     async def create_token(

@@ -20,23 +20,21 @@ USER_COLUMNS = (
     User.created_at,
 )
 
+# Which token matched and whose it is: all authentication needs (accounts.auth).
 _CALLER_COLUMNS = (
-    "t.id AS caller_token_id, t.last_used_at AS caller_token_used_at, u.id AS caller_id, "
-    "u.name AS caller_name, u.email AS caller_email, u.region AS caller_region, "
-    "u.region_label AS caller_region_label, u.timezone AS caller_timezone, "
-    "u.created_at AS caller_created_at"
+    't.id AS caller_token_id, t.last_used_at AS caller_token_used_at, t."user" AS caller_id'
 )
 
 
 def with_caller(columns: str = "", joins: str = "") -> str:
     """A statement that checks a bearer token (its hash: the last `{}`) beside what it
-    reads: the token (`t`) and its owner (`u`) as the `caller_*` columns accounts.auth
-    reads, then `columns` from the tables `joins` brings in. The hottest routes' reads are
-    built on it, so that the token is matched the same way everywhere."""
+    reads: the token (`t`) as the `caller_*` columns accounts.auth reads, then `columns`
+    from the tables `joins` brings in. The hottest routes' reads are built on it, so that
+    the token is matched the same way everywhere."""
     selected = f"{_CALLER_COLUMNS}, {columns}" if columns else _CALLER_COLUMNS
     return (
         f"SELECT {selected} "  # noqa: S608 - fixed text
-        f'FROM api_token t JOIN app_user u ON u.id = t."user" {joins} WHERE t.token_hash = {{}}'
+        f"FROM api_token t {joins} WHERE t.token_hash = {{}}"
     )
 
 
@@ -48,6 +46,17 @@ _CALLER = with_caller()
 
 async def caller_by_token(token_hash: str) -> Row | None:
     return await fetch_one(_CALLER, token_hash)
+
+
+# Written out, one statement for GET /me (bench/reads.py): the token and its owner.
+_ME = with_caller(
+    ", ".join(f"u.{column._meta.db_column_name}" for column in USER_COLUMNS),
+    'JOIN app_user u ON u.id = t."user"',
+)
+
+
+async def me_by_token(token_hash: str) -> Row | None:
+    return await fetch_one(_ME, token_hash)
 
 
 async def note_token_use(token_id: int, now: datetime) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Request
@@ -79,6 +79,14 @@ class Token(ResponseBody):
 
 TokenId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the token's id")]
 
-# A request that passed the authentication entry point (accounts.auth): `request.user`
-# is the caller.
-AuthedRequest = Request[User, Any, State]
+
+class Caller(msgspec.Struct, frozen=True):
+    """Who is asking, as `request.user` once a request passed the authentication entry
+    point (accounts.auth): the account's id and the id of the token it used."""
+
+    id: int
+    token_id: int
+
+
+# A request that passed the authentication entry point: `request.auth` is the token's id.
+AuthedRequest = Request[Caller, int, State]

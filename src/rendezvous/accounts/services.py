@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +21,7 @@ TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
 MAX_TOKENS_PER_USER = 50
 
 
-def _user(row: dict[str, Any]) -> User:
+def user_from_row(row: Mapping[str, Any]) -> User:
     return User(**{field: row[field] for field in User.__struct_fields__})
 
 
@@ -51,7 +52,7 @@ async def _insert_user(data: UserCreate, place: GeocodeResult | None) -> SignUp:
             "latitude": place.latitude,
             "longitude": place.longitude,
         }
-    user = _user(await queries.insert_user(values))
+    user = user_from_row(await queries.insert_user(values))
     token = await _issue_token(user.id, "first token")
     return SignUp(user=user, token=token.token)
 
@@ -78,7 +79,7 @@ async def update_user(user_id: int, data: UserUpdate, place: GeocodeResult | Non
     row = await queries.update_user(user_id, changes)
     if row is None:
         raise NotFound("User not found")
-    return _user(row)
+    return user_from_row(row)
 
 
 @transactional

@@ -19,7 +19,7 @@ import anyio.to_thread
 
 from rendezvous import __version__
 from rendezvous.accounts import queries as accounts
-from rendezvous.accounts.schemas import User
+from rendezvous.accounts.schemas import Caller
 from rendezvous.accounts.server_key import ServerKey
 from rendezvous.calendars import ics, queries
 from rendezvous.calendars.schemas import FeedLinks
@@ -159,7 +159,7 @@ async def invite(event_id: int, caller_id: int) -> IcsFile:
 # --- replies ---------------------------------------------------------------------------
 
 
-async def reply(event_id: int, caller: User, body: bytes, answering: KeyedLock) -> Rsvp:
+async def reply(event_id: int, caller: Caller, body: bytes, answering: KeyedLock) -> Rsvp:
     """Apply an iTIP REPLY from the caller's calendar app as their RSVP."""
     try:
         answer = ics.parse_reply(body)
@@ -168,7 +168,9 @@ async def reply(event_id: int, caller: User, body: bytes, answering: KeyedLock) 
     row = await _confirmed_event(event_id)
     if answer.uid != row["ical_uid"]:
         raise Unprocessable(f"This reply is for another event (UID {answer.uid[:100]!r})")
-    mine = {member_address(caller.id, None), member_address(caller.id, caller.email)}
+    me = await accounts.person(caller.id)
+    email = me["email"] if me is not None else None
+    mine = {member_address(caller.id, None), member_address(caller.id, email)}
     if answer.attendee.lower() not in {address.lower() for address in mine}:
         raise Forbidden(
             f"This reply answers for {answer.attendee[:200]!r}; you can only answer for yourself"

@@ -20,7 +20,7 @@ EXCLUDE_FROM_AUTH = "exclude_from_auth"
 BEARER_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="rendezvous"'}
 MAX_TOKEN_LENGTH = 200
 
-# The caller (with a `user`) for a request, or an exception that refuses it.
+# The caller (with its `token_id`) for a request, or an exception that refuses it.
 Authenticate = Callable[[ASGIConnection[Any, Any, Any, Any]], Awaitable[Any]]
 
 
@@ -45,7 +45,8 @@ def unknown_token() -> NotAuthorizedException:
 
 
 class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
-    """Sets request.user (and request.auth) through `authenticate`."""
+    """Sets request.user (the caller) and request.auth (their token's id) through
+    `authenticate`."""
 
     def __init__(self, app: ASGIApp, authenticate: Authenticate, exclude: list[str]) -> None:
         super().__init__(app, exclude=exclude, exclude_from_auth_key=EXCLUDE_FROM_AUTH)
@@ -55,4 +56,4 @@ class BearerAuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         caller = await self._authenticate(connection)
-        return AuthenticationResult(user=caller.user, auth=caller)
+        return AuthenticationResult(user=caller, auth=caller.token_id)
