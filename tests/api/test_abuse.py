@@ -57,7 +57,7 @@ def _made_up_tokens_buy_no_fresh_allowance(tmp_path: Path, env: dict[str, str | 
         assert 60 < int(refused.headers["retry-after"]) <= 3600
 
         # Writes with tokens nobody holds count against the address: 120 a minute, then
-        # 429 without even looking the token up.
+        # 429 rather than 401.
         writes = [
             client.patch("/me", json={"name": "x"}, headers=made_up_token()).status_code
             for _ in range(125)
