@@ -46,7 +46,7 @@ def per_call_us(fn: Callable[[], object], repeat: int) -> float:
 async def main_async(repeat: int) -> None:
     work = tempfile.mkdtemp(prefix="rendezvous-bench-")
     os.environ["RENDEZVOUS_DATABASE_URL"] = f"sqlite:///{work}/bench.sqlite"
-    from rendezvous.accounts.queries import _CALLER
+    from rendezvous.accounts.queries import _CALLER, _ME
     from rendezvous.accounts.tables import ApiToken
     from rendezvous.calendars.queries import _FEED_BY_HASH
     from rendezvous.calendars.tables import FeedToken
@@ -61,10 +61,19 @@ async def main_async(repeat: int) -> None:
     try:
         cases: list[tuple[str, Callable[[], Any], str, tuple[Any, ...]]] = [
             (
-                "the caller of a token (GET /me)",
+                "a token's caller (every other route)",
+                lambda: ApiToken.select(ApiToken.id, ApiToken.last_used_at, ApiToken.user).where(
+                    ApiToken.token_hash == "x"
+                ),
+                _CALLER,
+                ("x",),
+            ),
+            (
+                "a token with its account (GET /me)",
                 lambda: ApiToken.select(
                     ApiToken.id,
                     ApiToken.last_used_at,
+                    ApiToken.user,
                     ApiToken.user.name,
                     ApiToken.user.email,
                     ApiToken.user.region,
@@ -72,7 +81,7 @@ async def main_async(repeat: int) -> None:
                     ApiToken.user.timezone,
                     ApiToken.user.created_at,
                 ).where(ApiToken.token_hash == "x"),
-                _CALLER,
+                _ME,
                 ("x",),
             ),
             (

@@ -1,4 +1,5 @@
-"""The accounts slice's per-worker resources and their providers."""
+"""The accounts slice's per-worker resources and their providers, and GET /me's one-statement
+authentication."""
 
 from __future__ import annotations
 

@@ -38,9 +38,9 @@ def with_caller(columns: str = "", joins: str = "") -> str:
     )
 
 
-# Written out: it runs on every authenticated request, and Piccolo takes many times longer
-# to build this join than the database takes to answer it (bench/query_building.py; GET
-# /me in bench/reads.py).
+# Written out: it runs on every authenticated request the middleware sees, and Piccolo takes
+# many times longer to build it than the database takes to answer it
+# (bench/query_building.py).
 _CALLER = with_caller()
 
 
