@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -48,6 +48,11 @@ os.environ["RENDEZVOUS_RATE_LIMIT_WRITES"] = "0"
 os.environ["RENDEZVOUS_RATE_LIMIT_GEOCODING"] = "0"
 os.environ["RENDEZVOUS_RATE_LIMIT_SIGNUPS"] = "0"
 os.environ.pop("RENDEZVOUS_REDIS_URL", None)
+# Every served app's mail goes to one real SMTP server (tests/mailbox.py), started below.
+from tests.mailbox import MAILBOX, Mailbox  # noqa: E402
+
+os.environ["RENDEZVOUS_MAIL_URL"] = MAILBOX.url
+os.environ["RENDEZVOUS_MAIL_FROM"] = "Rendezvous <invites@meet.test>"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
@@ -69,6 +74,19 @@ from rendezvous.core.db.engines import get_engine, is_sqlite  # noqa: E402
 from rendezvous.core.db.migrations import migrate  # noqa: E402
 from rendezvous.piccolo_conf import APP_REGISTRY  # noqa: E402
 from tests.helpers import Api  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def mailbox() -> Iterator[Mailbox]:
+    """The SMTP server every app in the tests sends to; emptied before each test."""
+    MAILBOX.start()
+    yield MAILBOX
+    MAILBOX.stop()
+
+
+@pytest.fixture(autouse=True)
+def _empty_mailbox(mailbox: Mailbox) -> None:
+    mailbox.clear()
 
 
 @pytest.fixture(scope="session")

@@ -63,6 +63,23 @@ class Api:
     async def signup(self, name: str = "Ann", **fields: Any) -> Person:
         return signed_up(name, await self.post("/users", json={"name": name, **fields}))
 
+    async def verify(self, person: Person, email: str) -> None:
+        """Follow the verification mail sent to `email`: the button's POST."""
+        from urllib.parse import urlsplit
+
+        from tests.mailbox import MAILBOX
+
+        received = (await MAILBOX.wait(email))[-1]
+        path = urlsplit(MAILBOX.link(received, "/email/verify/")).path
+        response = await self.post(path)
+        assert response.status_code == 200, response.text
+
+    async def verified(self, name: str, email: str, **fields: Any) -> Person:
+        """Sign up with an e-mail address and verify it."""
+        person = await self.signup(name, email=email, **fields)
+        await self.verify(person, email)
+        return person
+
     async def group(self, owner: Person, name: str = "Forum friends") -> int:
         response = await self.post("/groups", owner, json={"name": name})
         assert response.status_code == 201, response.text

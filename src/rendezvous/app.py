@@ -35,7 +35,9 @@ from rendezvous.events.deps import answer_queues
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
 from rendezvous.geo.deps import geocoding, provide_geocoder, provide_meeting_places
 from rendezvous.groups.controllers import GroupController, InviteController
+from rendezvous.mail import controllers as mail
 from rendezvous.settings import get_settings
+from rendezvous.worker import outbox_worker
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -79,6 +81,7 @@ def create_app() -> Litestar:
             FeedLinkController,
             FeedController,
             *flows.ROUTES,
+            *mail.ROUTES,
         ],
         lifespan=[
             database,
@@ -87,6 +90,7 @@ def create_app() -> Litestar:
             server_key,
             answer_queues,
             geocoding,
+            outbox_worker,
             settled,
         ],
         dependencies={

@@ -1,9 +1,10 @@
-"""The `rendezvous` command: serve, migrate, demo."""
+"""The `rendezvous` command: serve, migrate, worker, mail-in, demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import logging.config
 import os
@@ -85,6 +86,22 @@ def _size_pools(workers: int) -> None:
     )
 
 
+def cmd_worker(_: argparse.Namespace) -> None:
+    from rendezvous.worker import run_alone
+
+    _migrate(logging.getLogger("rendezvous.migrate").info)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_alone())
+
+
+def cmd_mail_in(args: argparse.Namespace) -> None:
+    from rendezvous.mail_in import run
+
+    _migrate(logging.getLogger("rendezvous.migrate").info)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run(args.host, args.port, args.lmtp))
+
+
 def cmd_demo(_: argparse.Namespace) -> None:
     from rendezvous.demo import seed
 
@@ -115,6 +132,21 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="apply pending migrations and exit")
     migrate.set_defaults(handler=cmd_migrate)
+
+    worker = commands.add_parser(
+        "worker", help="run the outbox's worker alone (sends mail; every serve runs one too)"
+    )
+    worker.set_defaults(handler=cmd_worker)
+
+    mail_in = commands.add_parser(
+        "mail-in", help="receive calendar apps' replies by mail (SMTP, or LMTP with --lmtp)"
+    )
+    mail_in.add_argument(
+        "--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)"
+    )
+    mail_in.add_argument("--port", type=int, default=2525, help="TCP port (default 2525)")
+    mail_in.add_argument("--lmtp", action="store_true", help="speak LMTP instead of SMTP")
+    mail_in.set_defaults(handler=cmd_mail_in)
 
     demo = commands.add_parser("demo", help="seed a demo group and print a tour")
     demo.set_defaults(handler=cmd_demo)

@@ -9,10 +9,12 @@ DB = create_engine(get_settings())
 
 APP_REGISTRY = AppRegistry(
     apps=[
+        "rendezvous.outbox.piccolo_app",
         "rendezvous.accounts.piccolo_app",
         "rendezvous.groups.piccolo_app",
         "rendezvous.events.piccolo_app",
         "rendezvous.geo.piccolo_app",
         "rendezvous.calendars.piccolo_app",
+        "rendezvous.mail.piccolo_app",
     ]
 )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from email.utils import parseaddr
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///rendezvous.sqlite"
 DEFAULT_NOMINATIM_URL = "https://nominatim.openstreetmap.org"
+DEFAULT_MAIL_URL = "file://rendezvous-mail"
+DEFAULT_MAIL_FROM = "Rendezvous <rendezvous@localhost>"
 MIN_SECRET_KEY_LENGTH = 32
 
 
@@ -51,6 +54,65 @@ def parse_database_url(url: str) -> DatabaseConfig:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class MailUrl:
+    """Where outgoing mail goes: an SMTP server (plain, STARTTLS or implicit TLS, with
+    optional login) or a folder of .eml files."""
+
+    scheme: str  # "smtp", "smtp+starttls", "smtps" or "file"
+    host: str = ""
+    port: int = 0
+    username: str | None = None
+    password: str | None = None
+    directory: Path | None = None  # file:// only
+
+
+_MAIL_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+def parse_mail_url(url: str) -> MailUrl:
+    """Read RENDEZVOUS_MAIL_URL: smtp://[user:password@]host:port, smtp+starttls://...,
+    smtps://..., file:///absolute/dir or file://relative/dir."""
+    scheme, _, rest = url.partition("://")
+    if scheme == "file":
+        if not rest:
+            raise ConfigurationError(f"RENDEZVOUS_MAIL_URL {url!r} names no folder")
+        # Like the database's file, resolved now so that it does not move with the process.
+        return MailUrl("file", directory=Path(unquote(rest)).resolve())
+    if scheme not in _MAIL_PORTS:
+        raise ConfigurationError(
+            f"RENDEZVOUS_MAIL_URL {url!r}: the scheme must be smtp://, smtp+starttls://, "
+            "smtps:// or file://"
+        )
+    parts = urlsplit(url)
+    try:
+        port = parts.port or _MAIL_PORTS[scheme]
+    except ValueError:
+        raise ConfigurationError(f"RENDEZVOUS_MAIL_URL {url!r} has a bad port") from None
+    if not parts.hostname:
+        raise ConfigurationError(f"RENDEZVOUS_MAIL_URL {url!r} names no host")
+    return MailUrl(
+        scheme,
+        host=parts.hostname,
+        port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def parse_mail_from(text: str) -> tuple[str, str]:
+    """RENDEZVOUS_MAIL_FROM as (display name, address); the address's domain is the mail
+    domain, on which reply addresses are made."""
+    name, address = parseaddr(text)
+    local, _, domain = address.rpartition("@")
+    if not local or not domain or any(c.isspace() for c in address):
+        raise ConfigurationError(
+            f"RENDEZVOUS_MAIL_FROM must be an address such as "
+            f"'Rendezvous <invites@meet.example.org>', not {text!r}"
+        )
+    return name, address
+
+
 def _int(name: str, default: int, low: int, high: int) -> int:
     raw = os.environ.get(name, "").strip()
     if not raw:
@@ -82,6 +144,18 @@ class Settings:
     rate_limit_signups: int = 10
     # Where rate-limit counts are shared between workers; None: in each worker's memory.
     redis_url: str | None = None
+    mail: MailUrl = MailUrl("file", directory=Path(DEFAULT_MAIL_URL[7:]).resolve())
+    mail_from: str = DEFAULT_MAIL_FROM
+    # How long before a confirmed meetup's start its reminder goes out; 0: none.
+    reminder_hours: int = 24
+
+    @property
+    def mail_from_address(self) -> str:
+        return parse_mail_from(self.mail_from)[1]
+
+    @property
+    def mail_domain(self) -> str:
+        return self.mail_from_address.rpartition("@")[2].lower()
 
 
 def _geocoder() -> tuple[str, str]:
@@ -122,6 +196,8 @@ def load_settings() -> Settings:
         raise ConfigurationError(
             f"RENDEZVOUS_REDIS_URL must be a redis://, rediss:// or unix:// URL, not {redis_url!r}"
         )
+    mail_from = os.environ.get("RENDEZVOUS_MAIL_FROM", "").strip() or DEFAULT_MAIL_FROM
+    parse_mail_from(mail_from)
     return Settings(
         database=parse_database_url(
             os.environ.get("RENDEZVOUS_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
@@ -137,6 +213,9 @@ def load_settings() -> Settings:
         rate_limit_geocoding=_int("RENDEZVOUS_RATE_LIMIT_GEOCODING", 30, 0, 1_000_000),
         rate_limit_signups=_int("RENDEZVOUS_RATE_LIMIT_SIGNUPS", 10, 0, 1_000_000),
         redis_url=redis_url,
+        mail=parse_mail_url(os.environ.get("RENDEZVOUS_MAIL_URL", "").strip() or DEFAULT_MAIL_URL),
+        mail_from=mail_from,
+        reminder_hours=_int("RENDEZVOUS_REMINDER_HOURS", 24, 0, 24 * 365),
     )
 
 

@@ -109,9 +109,9 @@ async def test_invites_show_the_apis_instants_in_every_zone(api: Api) -> None:
 
 
 async def test_an_invite_carries_everything_a_calendar_app_shows(api: Api) -> None:
-    owner = await api.signup("Olive", email="olive@example.org")
+    owner = await api.verified("Olive", "olive@example.org")
     member = await api.signup("Mo")  # no e-mail
-    other = await api.signup("Ada", email="ada@example.org")
+    other = await api.signup("Ada", email="ada@example.org")  # not verified
     outsider = await api.signup("Otto")
     group_id = await api.group(owner, "Forum mums")
     await api.join(group_id, owner, member, other)
@@ -160,6 +160,8 @@ async def test_an_invite_carries_everything_a_calendar_app_shows(api: Api) -> No
     assert attendees["Olive"]["value"] == "mailto:olive@example.org"
     assert attendees["Olive"]["role"] == "CHAIR"
     assert attendees["Mo"]["value"] == f"mailto:member-{member.id}@rendezvous.invalid"
+    # an address nobody has confirmed is never written into an invite
+    assert attendees["Ada"]["value"] == f"mailto:member-{other.id}@rendezvous.invalid"
     assert attendees["Ada"]["role"] == "REQ-PARTICIPANT"
     assert all(a["partstat"] == "NEEDS-ACTION" for a in attendees.values())
     assert all(a["cutype"] == "INDIVIDUAL" for a in attendees.values())

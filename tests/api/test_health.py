@@ -50,6 +50,11 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
         ("GET", "/me/feed"),
         ("POST", "/me/feed/rotate"),
         ("GET", "/feeds/{feed_file}"),
+        ("POST", "/me/email/verification"),
+        ("GET", "/a/{secret}"),
+        ("POST", "/a/{secret}"),
+        ("GET", "/email/verify/{secret}"),
+        ("POST", "/email/verify/{secret}"),
     }
     assert expected <= set(operations)
     for key, operation in operations.items():
@@ -57,6 +62,7 @@ async def test_openapi_documents_every_endpoint_and_bearer_auth(api: Api) -> Non
         assert operation.get("summary") or operation.get("description"), key
         assert "503" in operation["responses"], key
         public = key in {("GET", "/health"), ("POST", "/users"), ("GET", "/feeds/{feed_file}")}
+        public |= key[1].startswith(("/a/", "/email/verify/"))  # the secret is the key
         assert ("401" in operation["responses"]) != public, key
         assert (operation.get("security") == [{}]) == public, key
     for key in [("POST", "/users"), ("PATCH", "/me"), ("POST", "/groups")]:

@@ -14,6 +14,8 @@ USER_COLUMNS = (
     User.id,
     User.name,
     User.email,
+    User.email_verified,
+    User.email_notifications,
     User.region,
     User.region_label,
     User.timezone,
@@ -80,8 +82,16 @@ async def update_user(user_id: int, changes: dict[Any, Any]) -> dict[str, Any] |
 
 
 async def person(user_id: int) -> dict[str, Any] | None:
-    """A user's id, name and e-mail."""
-    return await User.select(User.id, User.name, User.email).where(User.id == user_id).first()
+    """A user's id, name, e-mail (and whether it is verified) and time zone."""
+    return (
+        await User.select(User.id, User.name, User.email, User.email_verified, User.timezone)
+        .where(User.id == user_id)
+        .first()
+    )
+
+
+async def mark_email_verified(user_id: int) -> None:
+    await User.update({User.email_verified: True}).where(User.id == user_id)
 
 
 # --- API tokens ------------------------------------------------------------------------

@@ -26,6 +26,8 @@ class User(ResponseBody):
     id: int
     name: str
     email: str | None
+    email_verified: bool
+    email_notifications: bool
     region: str | None
     region_label: str | None
     timezone: str | None
@@ -47,6 +49,7 @@ class UserUpdate(RequestBody):
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
     email: Email | msgspec.UnsetType | None = msgspec.UNSET
+    email_notifications: bool | msgspec.UnsetType = msgspec.UNSET
     region: ShortText | msgspec.UnsetType | None = msgspec.UNSET
     timezone: TimezoneName | msgspec.UnsetType | None = msgspec.UNSET
 

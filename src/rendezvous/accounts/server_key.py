@@ -7,7 +7,7 @@ import secrets
 
 from rendezvous.accounts import queries
 from rendezvous.core.db.transactions import transactional
-from rendezvous.core.tokens import derive_secret
+from rendezvous.core.tokens import derive_lowercase_secret, derive_secret
 
 _KEPT_KEY_NAME = "feed-signing-key"  # the name it was first kept under
 
@@ -29,6 +29,10 @@ class ServerKey:
         than stored. `message` starts with its purpose ("feed:..."), so that no two uses
         can make the same secret."""
         return derive_secret(await self._bytes(), message, prefix)
+
+    async def derive_lowercase(self, message: str) -> str:
+        """As `derive`, in lowercase letters and digits (160 bits), with no prefix."""
+        return derive_lowercase_secret(await self._bytes(), message)
 
 
 @transactional

@@ -8,7 +8,7 @@ from typing import Any
 
 import msgspec
 
-from rendezvous.accounts import queries
+from rendezvous.accounts import announce, queries
 from rendezvous.accounts.schemas import NewToken, SignUp, Token, User, UserCreate, UserUpdate
 from rendezvous.accounts.tables import User as UserRow
 from rendezvous.core.db.transactions import transactional
@@ -19,6 +19,20 @@ from rendezvous.core.tokens import hash_secret, new_secret
 
 TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
 MAX_TOKENS_PER_USER = 50
+
+
+def _same_address(a: str | None, b: str | None) -> bool:
+    return (a or "").casefold() == (b or "").casefold()
+
+
+async def verify_email(user_id: int, email: str) -> bool:
+    """Mark the user's e-mail verified if it is still `email`; whether it was. Called
+    (in a transaction) by mail's verification link."""
+    me = await queries.person(user_id)
+    if me is None or not me["email"] or not _same_address(me["email"], email):
+        return False
+    await queries.mark_email_verified(user_id)
+    return True
 
 
 def user_from_row(row: Mapping[str, Any]) -> User:
@@ -53,6 +67,8 @@ async def _insert_user(data: UserCreate, place: GeocodeResult | None) -> SignUp:
             "longitude": place.longitude,
         }
     user = user_from_row(await queries.insert_user(values))
+    if user.email is not None:
+        await announce.email_set(user.id, user.email)
     token = await _issue_token(user.id, "first token")
     return SignUp(user=user, token=token.token)
 
@@ -64,8 +80,17 @@ async def update_user(user_id: int, data: UserUpdate, place: GeocodeResult | Non
     changes: dict[Any, Any] = {}
     if data.name is not msgspec.UNSET:
         changes[UserRow.name] = data.name
+    email_changed = False
     if data.email is not msgspec.UNSET:
         changes[UserRow.email] = data.email
+        before = await queries.person(user_id)
+        # Addresses are compared as mail services do, without case: a new spelling of
+        # the same address stays verified.
+        email_changed = before is not None and not _same_address(before["email"], data.email)
+        if email_changed:
+            changes[UserRow.email_verified] = False
+    if data.email_notifications is not msgspec.UNSET:
+        changes[UserRow.email_notifications] = data.email_notifications
     if data.timezone is not msgspec.UNSET:
         changes[UserRow.timezone] = data.timezone
     if data.region is not msgspec.UNSET:
@@ -79,7 +104,10 @@ async def update_user(user_id: int, data: UserUpdate, place: GeocodeResult | Non
     row = await queries.update_user(user_id, changes)
     if row is None:
         raise NotFound("User not found")
-    return user_from_row(row)
+    user = user_from_row(row)
+    if email_changed and user.email is not None:
+        await announce.email_set(user.id, user.email)
+    return user
 
 
 @transactional

@@ -1,6 +1,6 @@
 """People, their API tokens, and the installation's own keys."""
 
-from piccolo.columns import BigSerial, Float, ForeignKey, Timestamptz, Varchar
+from piccolo.columns import BigSerial, Boolean, Float, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -9,6 +9,10 @@ class User(Table, tablename="app_user"):
     id = BigSerial(primary_key=True)
     name = Varchar(length=100)
     email = Varchar(length=254, null=True, default=None)
+    # Nothing but the verification mail goes to an address before its owner confirms it
+    # (mail.verification); a new address starts unverified.
+    email_verified = Boolean(default=False)
+    email_notifications = Boolean(default=True)
     region = Varchar(length=200, null=True, default=None)
     # Filled by geocoding the region. The coordinates are private: they feed the
     # meeting-point maths and never leave the server.

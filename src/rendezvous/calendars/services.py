@@ -58,8 +58,12 @@ MAX_NOTE = 5000
 # --- who is who ------------------------------------------------------------------------
 
 
-def member_address(user_id: int, email: str | None) -> str:
-    return f"mailto:{email}" if email else f"mailto:member-{user_id}@{NO_EMAIL_DOMAIN}"
+def member_address(user_id: int, email: str | None, verified: bool) -> str:
+    """How a member is addressed in calendars: by their e-mail once verified, else by an
+    address that can receive nothing."""
+    if email and verified:
+        return f"mailto:{email}"
+    return f"mailto:member-{user_id}@{NO_EMAIL_DOMAIN}"
 
 
 def _partstat_of(answer: Row | None) -> ics.PartStat:
@@ -122,38 +126,64 @@ async def _confirmed_event(event_id: int) -> Row:
     return row
 
 
-async def invite(event_id: int, caller_id: int) -> IcsFile:
-    """The caller's invite: everyone in the group as an attendee, the caller asked to
-    answer; METHOD:CANCEL once the event is cancelled."""
+@dataclass(frozen=True, slots=True)
+class InviteSource:
+    """Everything an event's invites are made of, read once for all its members."""
+
+    row: Row  # the event
+    group: str  # its group's name
+    members: list[dict[str, Any]]  # groups.queries.member_contacts
+    answers: Mapping[int, Row]  # RSVPs by member
+    proposer: Row | None  # user_id, name, email, email_verified; None once gone
+
+    @property
+    def method(self) -> ics.Method:
+        return "CANCEL" if self.row["status"] == "cancelled" else "REQUEST"
+
+
+async def invite_source(event_id: int) -> InviteSource:
     row = await _confirmed_event(event_id)
     members = await groups.member_contacts(row["group"])
-    answers = await events.answers(event_id)
-    proposer = next((m for m in members if m["user_id"] == row["created_by"]), None)
+    proposer: Row | None = next((m for m in members if m["user_id"] == row["created_by"]), None)
     if proposer is None and row["created_by"] is not None:  # the proposer has left
         person = await accounts.person(row["created_by"])
         if person is not None:
-            proposer = {"user_id": person["id"], "name": person["name"], "email": person["email"]}
+            proposer = {**person, "user_id": person["id"]}
+    group = await groups.group_row(row["group"])
+    return InviteSource(
+        row, group["name"] if group else "", members, await events.answers(event_id), proposer
+    )
+
+
+def invite_for(
+    source: InviteSource, member_id: int, stamp: datetime, organizer: ics.Person | None = None
+) -> bytes:
+    """One member's invite: everyone in the group as an attendee, that member asked to
+    answer; METHOD:CANCEL once the event is cancelled. `organizer` replaces the
+    proposer as ORGANIZER (a mailed invite names the address its answers go to)."""
+    row, proposer = source.row, source.proposer
     attendees = tuple(
         ics.Attendee(
-            ics.Person(member_address(m["user_id"], m["email"]), m["name"]),
-            _partstat_of(answers.get(m["user_id"])),
+            ics.Person(member_address(m["user_id"], m["email"], m["email_verified"]), m["name"]),
+            _partstat_of(source.answers.get(m["user_id"])),
             "CHAIR" if m["user_id"] == row["created_by"] else "REQ-PARTICIPANT",
-            rsvp=m["user_id"] == caller_id,
+            rsvp=m["user_id"] == member_id,
         )
-        for m in members
+        for m in source.members
     )
-    organizer = (
-        ics.Person(member_address(proposer["user_id"], proposer["email"]), proposer["name"])
-        if proposer
-        else None
-    )
-    group = await groups.group_row(row["group"])
-    event = _calendar_event(row, group["name"] if group else "", organizer, attendees)
-    method: ics.Method = "CANCEL" if row["status"] == "cancelled" else "REQUEST"
-    stamp = datetime.now(UTC)
+    if organizer is None and proposer is not None:
+        address = member_address(proposer["user_id"], proposer["email"], proposer["email_verified"])
+        organizer = ics.Person(address, proposer["name"])
+    event = _calendar_event(row, source.group, organizer, attendees)
+    return ics.invite(event, source.method, stamp)
+
+
+async def invite(event_id: int, caller_id: int) -> IcsFile:
+    """The caller's invite (invite_for)."""
+    source = await invite_source(event_id)
     # Thousands of attendees take a while to write: keep the event loop free meanwhile.
-    content = await anyio.to_thread.run_sync(ics.invite, event, method, stamp)
-    return IcsFile(content, method, f"rendezvous-event-{event_id}.ics")
+    content = await anyio.to_thread.run_sync(invite_for, source, caller_id, datetime.now(UTC))
+    return IcsFile(content, source.method, f"rendezvous-event-{event_id}.ics")
 
 
 # --- replies ---------------------------------------------------------------------------
@@ -161,6 +191,19 @@ async def invite(event_id: int, caller_id: int) -> IcsFile:
 
 async def reply(event_id: int, caller: Caller, body: bytes, answering: KeyedLock) -> Rsvp:
     """Apply an iTIP REPLY from the caller's calendar app as their RSVP."""
+    me = await accounts.person(caller.id)
+    email = me["email"] if me is not None else None
+    # The caller proved who they are with a token: any address of theirs will do.
+    mine = {member_address(caller.id, None, False), member_address(caller.id, email, True)}
+    return await reply_as(event_id, caller.id, body, mine, answering)
+
+
+async def reply_as(
+    event_id: int, user_id: int, body: bytes, addresses: set[str], answering: KeyedLock
+) -> Rsvp:
+    """Apply an iTIP REPLY as `user_id`'s RSVP, if it answers for one of `addresses`
+    (the member's mailto: URIs, compared without case). For POST /events/{id}/reply and
+    for replies by mail."""
     try:
         answer = ics.parse_reply(body)
     except ics.InvalidCalendar as exc:
@@ -168,10 +211,7 @@ async def reply(event_id: int, caller: Caller, body: bytes, answering: KeyedLock
     row = await _confirmed_event(event_id)
     if answer.uid != row["ical_uid"]:
         raise Unprocessable(f"This reply is for another event (UID {answer.uid[:100]!r})")
-    me = await accounts.person(caller.id)
-    email = me["email"] if me is not None else None
-    mine = {member_address(caller.id, None), member_address(caller.id, email)}
-    if answer.attendee.lower() not in {address.lower() for address in mine}:
+    if answer.attendee.lower() not in {address.lower() for address in addresses}:
         raise Forbidden(
             f"This reply answers for {answer.attendee[:200]!r}; you can only answer for yourself"
         )
@@ -181,7 +221,7 @@ async def reply(event_id: int, caller: Caller, body: bytes, answering: KeyedLock
             f"PARTSTAT {answer.partstat[:40]} is not an answer: "
             "send ACCEPTED, TENTATIVE or DECLINED"
         )
-    before = await events.answer_of(event_id, caller.id) or {"guests": 0, "note": ""}
+    before = await events.answer_of(event_id, user_id) or {"guests": 0, "note": ""}
     guests = before["guests"] if answer.guests is None else answer.guests
     note = before["note"] if answer.comment is None else answer.comment
     if not 0 <= guests <= MAX_GUESTS:
@@ -189,7 +229,7 @@ async def reply(event_id: int, caller: Caller, body: bytes, answering: KeyedLock
     if len(note) > MAX_NOTE:
         raise Invalid(f"COMMENT must be at most {MAX_NOTE} characters")
     data = RsvpIn(status=cast(Choice, status), guests=guests, note=note)
-    return await rsvps.put_rsvp(event_id, caller.id, data, answering, sequence=answer.sequence)
+    return await rsvps.put_rsvp(event_id, user_id, data, answering, sequence=answer.sequence)
 
 
 # --- feed secrets ----------------------------------------------------------------------

@@ -56,8 +56,12 @@ def _unavailable(detail: str) -> Response:
     return _error(HTTP_503_SERVICE_UNAVAILABLE, detail, {"Retry-After": RETRY_AFTER_S})
 
 
+def status_of(exc: DomainError) -> int:
+    return next(STATUS_FOR[cls] for cls in type(exc).__mro__ if cls in STATUS_FOR)
+
+
 def handle_domain_error(_: Request, exc: DomainError) -> Response:
-    status = next(STATUS_FOR[cls] for cls in type(exc).__mro__ if cls in STATUS_FOR)
+    status = status_of(exc)
     if status == HTTP_503_SERVICE_UNAVAILABLE:
         return _unavailable(exc.detail)
     if isinstance(exc, RateLimited):

@@ -145,6 +145,9 @@ class Limits:
                 Limit("writes", settings.rate_limit_writes, 60),
                 Limit("geocoding", settings.rate_limit_geocoding, 60),
                 Limit("signups", settings.rate_limit_signups, 3600),
+                # Fresh verification links, per account: each one is a mail to an
+                # address nobody has confirmed yet.
+                Limit("verification", 5, 3600),
             )
             if limit.allowed
         }

@@ -23,3 +23,10 @@ def derive_secret(key: bytes, message: str, prefix: str) -> str:
     HMAC-SHA256, URL-safe, 256 bits."""
     digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
     return f"{prefix}_{base64.urlsafe_b64encode(digest).rstrip(b'=').decode('ascii')}"
+
+
+def derive_lowercase_secret(key: bytes, message: str, length: int = 32) -> str:
+    """As derive_secret, but lowercase letters and digits only (base32, `length` * 5
+    bits): for secrets in e-mail addresses, whose case a mail system may change."""
+    digest = hmac.new(key, message.encode("utf-8"), hashlib.sha256).digest()
+    return base64.b32encode(digest).decode("ascii").lower()[:length]

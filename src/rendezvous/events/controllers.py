@@ -112,7 +112,7 @@ class EventController(Controller):
     ) -> Event:
         """Change title, description, venue or capacity (the proposer, owners and admins).
         A changed title, description or venue raises `sequence`; capacity does not."""
-        return await services.update_event(event_id, event_access.group_id, data, geocoder)
+        return await services.update_event(event_access, data, geocoder)
 
     @get(
         "/votes",
@@ -152,7 +152,7 @@ class EventController(Controller):
     ) -> Event:
         """Confirm an option (the proposer, owners and admins); without `option_id`, the one
         with the most yes, then maybe, then the earliest."""
-        return await services.confirm(event_id, event_access.group_id, data or Confirm(), geocoder)
+        return await services.confirm(event_access, data or Confirm(), geocoder)
 
     @post(
         "/cancel",
@@ -163,7 +163,7 @@ class EventController(Controller):
     )
     async def cancel(self, event_id: EventId, event_access: NamedDependency[Access]) -> Event:
         """Cancel the event (the proposer, owners and admins)."""
-        return await services.cancel(event_id, event_access.group_id)
+        return await services.cancel(event_access)
 
     @put(
         "/rsvp",

@@ -284,6 +284,12 @@ async def replace_votes(event_id: int, user_id: int, votes: Mapping[int, str]) -
         )
 
 
+async def put_vote(event_id: int, user_id: int, option_id: int, choice: str) -> None:
+    """One vote, the member's others as they were."""
+    await VoteRow.delete().where((VoteRow.option == option_id) & (VoteRow.user == user_id))
+    await VoteRow.insert(VoteRow(event=event_id, option=option_id, user=user_id, choice=choice))
+
+
 async def votes_of(event_id: int, user_id: int) -> dict[int, str]:
     rows = await (
         VoteRow.select(VoteRow.option, VoteRow.choice)
@@ -448,8 +454,8 @@ async def save_answer(event_id: int, user_id: int, answer: dict[str, Any]) -> No
     )
 
 
-async def promote(event_id: int, before: Seating, after: Seating) -> None:
-    """Store promotions: parties that waited before and hold a seat now."""
+async def promote(event_id: int, before: Seating, after: Seating) -> list[int]:
+    """Store promotions: parties that waited before and hold a seat now (their ids)."""
     waited = {party.user_id for party in before.waitlist}
     promoted = [party.user_id for party in after.seated if party.user_id in waited]
     if promoted:
@@ -460,3 +466,4 @@ async def promote(event_id: int, before: Seating, after: Seating) -> None:
             event_id,
             *promoted,
         )
+    return promoted

@@ -14,10 +14,10 @@ from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, NotFound, Unprocessable
 from rendezvous.core.locks import KeyedLock
 from rendezvous.core.schemas import Page
-from rendezvous.events import queries
+from rendezvous.events import announce, queries
 from rendezvous.events.queries import RsvpRows, SeatingRows
 from rendezvous.events.schemas import Rsvp, RsvpEntry, RsvpIn
-from rendezvous.events.seating import NoRoom, promote, respond
+from rendezvous.events.seating import NoRoom, Seating, promote, respond
 
 
 def seats_wanted(status: str, guests: int) -> int | None:
@@ -76,7 +76,7 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
             f"Not enough free seats for {data.guests} guest(s): "
             f"there is room for at most {max(exc.max_guests, 0)}"
         ) from None
-    await queries.promote(event_id, before, after)
+    await _promote(event_id, before, after, actor_id=user_id)
 
     position = after.position(user_id)
     previous = rows.get(user_id)
@@ -126,13 +126,19 @@ async def _withdraw(event: Row, answers: SeatingRows, user_id: int) -> None:
     before = answers.seating()
     after = respond(before, event["capacity"], user_id, None)
     await queries.delete_answer(event["id"], user_id)
-    await queries.promote(event["id"], before, after)
+    await _promote(event["id"], before, after, actor_id=user_id)
 
 
 async def reseat(event_id: int, capacity: int | None) -> None:
     """After a capacity change (the event already locked): promote as far as seats allow."""
     before = (await queries.seating_rows(event_id, user_id=None)).seating()
-    await queries.promote(event_id, before, promote(before, capacity))
+    await _promote(event_id, before, promote(before, capacity), actor_id=None)
+
+
+async def _promote(event_id: int, before: Seating, after: Seating, actor_id: int | None) -> None:
+    """Store promotions and tell those promoted, but the member whose own answer it was."""
+    promoted = await queries.promote(event_id, before, after)
+    await announce.promoted(event_id, [user for user in promoted if user != actor_id])
 
 
 @transactional

@@ -21,7 +21,7 @@ from rendezvous.core.errors import Conflict, DomainError, Invalid, NotFound
 from rendezvous.core.freshness import WorkerCaches
 from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.schemas import Page
-from rendezvous.events import queries
+from rendezvous.events import announce, queries
 from rendezvous.events.rsvps import reseat
 from rendezvous.events.schemas import (
     Confirm,
@@ -169,7 +169,9 @@ async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at
         column._meta.name: value for column, value in _venue_columns(data.venue, venue_at).items()
     }
     options = [(o.start.astimezone(UTC), o.end.astimezone(UTC)) for o in data.time_options]
-    return await _reread(await queries.insert_event(values, options))
+    event_id = await queries.insert_event(values, options)
+    await announce.proposed(event_id, user_id)
+    return await _reread(event_id)
 
 
 async def _lock_shown(event_id: int, group_id: int) -> Row:
@@ -178,16 +180,15 @@ async def _lock_shown(event_id: int, group_id: int) -> Row:
     return await queries.lock_event(event_id)
 
 
-async def update_event(
-    event_id: int, group_id: int, data: EventUpdate, geocoder: Geocoder
-) -> Event:
+async def update_event(access: Access, data: EventUpdate, geocoder: Geocoder) -> Event:
     venue_at = None if data.venue is msgspec.UNSET else await locate(data.venue, geocoder)
-    return await _update_event(event_id, group_id, data, venue_at)
+    return await _update_event(access, data, venue_at)
 
 
 @transactional
-async def _update_event(event_id: int, group_id: int, data: EventUpdate, venue_at: Point) -> Event:
-    event = await _lock_shown(event_id, group_id)
+async def _update_event(access: Access, data: EventUpdate, venue_at: Point) -> Event:
+    event_id = access.event_id
+    event = await _lock_shown(event_id, access.group_id)
     if event["status"] == "cancelled":
         raise Conflict("This event is cancelled; it can no longer be edited")
     changes: dict[Any, Any] = {}
@@ -207,6 +208,8 @@ async def _update_event(event_id: int, group_id: int, data: EventUpdate, venue_a
     if changes:
         changes[EventRow.updated_at] = datetime.now(UTC)
         await queries.update_event(event_id, changes)
+    if EventRow.sequence in changes and event["status"] == "confirmed":
+        await announce.updated(event_id, access.user_id, event["sequence"] + 1)
     if capacity_changed:
         await reseat(event_id, capacity)
     return await _reread(event_id)
@@ -226,17 +229,30 @@ async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
     return MyVotes(votes=votes)
 
 
+@transactional
+async def put_vote(event_id: int, user_id: int, option_id: int, choice: str) -> MyVotes:
+    """Vote on one time option (a one-click link), leaving the member's other votes."""
+    event = await queries.lock_event(event_id)
+    if event["status"] != "proposed":
+        raise Conflict(f"Voting is closed: the event is {event['status']}")
+    if option_id not in {option["id"] for option in await queries.option_rows([event_id])}:
+        raise NotFound("That time option is no longer part of this event")
+    await queries.put_vote(event_id, user_id, option_id, choice)
+    return MyVotes(votes=await queries.votes_of(event_id, user_id))  # type: ignore[arg-type]
+
+
 async def my_votes(event_id: int, user_id: int) -> MyVotes:
     return MyVotes(votes=await queries.votes_of(event_id, user_id))  # type: ignore[arg-type]
 
 
-async def confirm(event_id: int, group_id: int, data: Confirm, geocoder: Geocoder) -> Event:
-    return await _confirm(event_id, group_id, data, await locate(data.venue, geocoder))
+async def confirm(access: Access, data: Confirm, geocoder: Geocoder) -> Event:
+    return await _confirm(access, data, await locate(data.venue, geocoder))
 
 
 @transactional
-async def _confirm(event_id: int, group_id: int, data: Confirm, venue_at: Point) -> Event:
-    event = await _lock_shown(event_id, group_id)
+async def _confirm(access: Access, data: Confirm, venue_at: Point) -> Event:
+    event_id = access.event_id
+    event = await _lock_shown(event_id, access.group_id)
     if event["status"] != "proposed":
         raise Conflict(f"Only a proposed event can be confirmed; this one is {event['status']}")
     rows = {row["id"]: row for row in await queries.option_rows([event_id])}
@@ -258,12 +274,14 @@ async def _confirm(event_id: int, group_id: int, data: Confirm, venue_at: Point)
     if data.venue is not None:
         changes.update(_venue_columns(data.venue, venue_at))
     await queries.update_event(event_id, changes)
+    await announce.confirmed(event_id, access.user_id, event["sequence"] + 1, span["starts_at"])
     return await _reread(event_id)
 
 
 @transactional
-async def cancel(event_id: int, group_id: int) -> Event:
-    event = await _lock_shown(event_id, group_id)
+async def cancel(access: Access) -> Event:
+    event_id = access.event_id
+    event = await _lock_shown(event_id, access.group_id)
     if event["status"] == "cancelled":
         raise Conflict("This event is already cancelled")
     await queries.update_event(
@@ -274,4 +292,5 @@ async def cancel(event_id: int, group_id: int) -> Event:
             EventRow.updated_at: datetime.now(UTC),
         },
     )
+    await announce.cancelled(event_id, access.user_id, event["sequence"] + 1)
     return await _reread(event_id)

@@ -95,9 +95,12 @@ async def _members_with(group_id: int, *fields: str) -> list[dict[str, Any]]:
 
 
 async def member_contacts(group_id: int) -> list[dict[str, Any]]:
-    """Every member's user_id, name and account e-mail, by user id: for invites, which
-    address each member by e-mail as calendar invitations do."""
-    return await _members_with(group_id, "name", "email")
+    """Every member's user_id, name, account e-mail (`email_verified`, and whether they
+    want `email_notifications`) and time zone, by user id: for invites, which address
+    each member by e-mail as calendar invitations do, and for mail."""
+    return await _members_with(
+        group_id, "name", "email", "email_verified", "email_notifications", "timezone"
+    )
 
 
 async def member_places(group_id: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ times, then answered 503 rather than 500.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import logging
 import random
@@ -31,6 +32,22 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 MAX_WRITE_ATTEMPTS = 5
+
+# What the running transaction asked to do once it has committed (see after_commit).
+_on_commit: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "on_commit", default=None
+)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call `callback` once the running `transactional` function's transaction commits
+    (never if it rolls back); at once outside one. For signals that must not arrive
+    before the data they announce, e.g. waking the outbox's worker."""
+    pending = _on_commit.get()
+    if pending is None:
+        callback()
+    elif callback not in pending:
+        pending.append(callback)
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -71,9 +88,11 @@ def transactional(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
         if engine.transaction_exists():
             return await fn(*args, **kwargs)
         for attempt in range(1, MAX_WRITE_ATTEMPTS + 1):
+            pending: list[Callable[[], None]] = []
+            token = _on_commit.set(pending)
             try:
                 async with engine.write_transaction():
-                    return await fn(*args, **kwargs)
+                    result = await fn(*args, **kwargs)
             except Exception as exc:
                 if not is_transient(exc):
                     raise
@@ -85,6 +104,12 @@ def transactional(fn: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T]]:
                 )
                 if attempt < MAX_WRITE_ATTEMPTS:
                     await asyncio.sleep(random.uniform(0.01, 0.05) * attempt)  # noqa: S311
+                continue
+            finally:
+                _on_commit.reset(token)
+            for callback in pending:
+                callback()
+            return result
         raise Unavailable("The database is busy; please retry in a moment.")
 
     return wrapper

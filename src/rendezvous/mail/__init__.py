@@ -1,0 +1,1 @@
+"""Telling people by mail: outgoing messages, one-click pages and replies from calendar apps."""

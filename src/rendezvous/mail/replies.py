@@ -1,0 +1,43 @@
+"""Replies from calendar apps by mail: what `rendezvous mail-in` does with a REPLY sent
+to a member's reply address. The address names the member and the event; the REPLY is
+applied by the same code as POST /events/{id}/reply, for that member's verified address
+only."""
+
+from __future__ import annotations
+
+from rendezvous.accounts import queries as accounts
+from rendezvous.calendars import services as calendars
+from rendezvous.core.errors import Forbidden, NotFound
+from rendezvous.core.locks import KeyedLock
+from rendezvous.core.tokens import hash_secret
+from rendezvous.mail import queries
+
+
+async def _link(secret: str) -> dict[str, object] | None:
+    if not secret.isascii() or len(secret) > 100:
+        return None
+    link = await queries.link_by_hash(hash_secret(secret.lower()))
+    return link if link is not None and link["action"] == "reply" else None
+
+
+async def knows(secret: str) -> bool:
+    """Whether `rsvp-<secret>@...` is a reply address (mail-in's RCPT check)."""
+    return await _link(secret) is not None
+
+
+async def apply(secret: str, calendar: bytes, answering: KeyedLock) -> None:
+    """Apply one REPLY; raises a DomainError (which mail-in logs) for one it refuses."""
+    link = await _link(secret)
+    if link is None:
+        raise NotFound("no such reply address")
+    person = await accounts.person(int(link["user"]))  # type: ignore[call-overload]
+    if person is None or not person["email"] or not person["email_verified"]:
+        raise Forbidden("the member has no verified address to answer from")
+    addresses = {f"mailto:{person['email']}"}
+    await calendars.reply_as(
+        int(link["event"]),  # type: ignore[call-overload]
+        person["id"],
+        calendar,
+        addresses,
+        answering,
+    )

@@ -1,0 +1,132 @@
+"""The outbox slice's SQL: writing items, claiming due ones, recording what became of them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import msgspec
+
+from rendezvous.core.db.engines import Postgres, get_engine
+from rendezvous.outbox.tables import OutboxItem
+
+# The channel `rendezvous worker` processes listen on (PostgreSQL's LISTEN/NOTIFY).
+CHANNEL = "rendezvous_outbox"
+
+
+async def put(
+    kind: str, payload: Mapping[str, Any], dedupe_key: str | None, due_at: datetime, now: datetime
+) -> None:
+    """Write one item in the running transaction; nothing when `dedupe_key` is taken."""
+    insert = OutboxItem.insert(
+        OutboxItem(
+            kind=kind,
+            payload=msgspec.json.encode(payload).decode(),
+            dedupe_key=dedupe_key,
+            state="pending",
+            attempts=0,
+            next_attempt_at=due_at,
+            created_at=now,
+        )
+    )
+    if dedupe_key is not None:
+        insert = insert.on_conflict(target=OutboxItem.dedupe_key, action="DO NOTHING")
+    await insert
+    if isinstance(get_engine(), Postgres):
+        # Delivered when (and only if) the transaction commits, to every listening process.
+        await OutboxItem.raw(f"NOTIFY {CHANNEL}")
+
+
+async def withdraw_pending(key_prefix: str, keep: str | None = None) -> None:
+    """Delete the pending items whose key starts with `key_prefix` (but `keep`)."""
+    assert "%" not in key_prefix and "_" not in key_prefix, "LIKE would read them as wildcards"
+    query = OutboxItem.delete().where(
+        (OutboxItem.state == "pending") & OutboxItem.dedupe_key.like(f"{key_prefix}%")
+    )
+    if keep is not None:
+        query = query.where(OutboxItem.dedupe_key != keep)
+    await query
+
+
+async def any_due(now: datetime) -> bool:
+    """Whether a claim would find something: a read, so that an idle worker never waits
+    for SQLite's write lock."""
+    row = await OutboxItem.select(OutboxItem.id).where(_claimable(now)).first()
+    return row is not None
+
+
+def _claimable(now: datetime) -> Any:
+    return (
+        (OutboxItem.state == "pending")
+        & (OutboxItem.next_attempt_at <= now)
+        & (OutboxItem.leased_until.is_null() | (OutboxItem.leased_until < now))
+    )
+
+
+async def claim(now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
+    """Lease up to `limit` due items, oldest due first (in the running transaction).
+
+    On PostgreSQL, rows another worker is claiming at this moment are skipped (SKIP
+    LOCKED) rather than waited for; on SQLite the transaction holds the only write lock.
+    Either way a leased item is nobody else's until the lease ends."""
+    query = (
+        OutboxItem.select(
+            OutboxItem.id,
+            OutboxItem.kind,
+            OutboxItem.payload,
+            OutboxItem.attempts,
+            OutboxItem.created_at,
+        )
+        .where(_claimable(now))
+        .order_by(OutboxItem.next_attempt_at)
+        .limit(limit)
+    )
+    if isinstance(get_engine(), Postgres):
+        query = query.lock_rows("UPDATE", skip_locked=True)
+    rows = await query
+    if rows:
+        await OutboxItem.update(
+            {OutboxItem.leased_until: now + lease, OutboxItem.attempts: OutboxItem.attempts + 1}
+        ).where(OutboxItem.id.is_in([row["id"] for row in rows]))
+    return rows
+
+
+async def finish(ids: Sequence[int], now: datetime) -> None:
+    await OutboxItem.update(
+        {OutboxItem.state: "done", OutboxItem.finished_at: now, OutboxItem.leased_until: None}
+    ).where(OutboxItem.id.is_in(list(ids)))
+
+
+async def retry_at(item_id: int, at: datetime, error: str) -> None:
+    await OutboxItem.update(
+        {
+            OutboxItem.next_attempt_at: at,
+            OutboxItem.leased_until: None,
+            OutboxItem.last_error: error[:2000],
+        }
+    ).where(OutboxItem.id == item_id)
+
+
+async def fail(item_id: int, now: datetime, error: str) -> None:
+    await OutboxItem.update(
+        {
+            OutboxItem.state: "failed",
+            OutboxItem.finished_at: now,
+            OutboxItem.leased_until: None,
+            OutboxItem.last_error: error[:2000],
+        }
+    ).where(OutboxItem.id == item_id)
+
+
+async def prune(finished_before: datetime) -> None:
+    """Forget items that ended long ago (their keys with them)."""
+    await OutboxItem.delete().where(OutboxItem.finished_at < finished_before)
+
+
+async def items(kind: str | None = None) -> list[dict[str, Any]]:
+    """Every item, oldest first (for the command line's status and for tests)."""
+    query = OutboxItem.select().order_by(OutboxItem.id)
+    if kind is not None:
+        query = query.where(OutboxItem.kind == kind)
+    return await query

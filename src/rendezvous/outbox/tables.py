@@ -1,0 +1,27 @@
+"""The outbox: side effects (mails, later webhook deliveries) waiting to be carried out."""
+
+from piccolo.columns import BigSerial, Integer, Text, Timestamptz, Varchar
+from piccolo.table import Table
+
+
+class OutboxItem(Table, tablename="outbox"):
+    """One side effect, written in the transaction of the change that causes it.
+
+    `pending` items are due from `next_attempt_at`; a worker that claims one leases it
+    until `leased_until`, so that no other worker takes it meanwhile. It ends `done` or
+    `failed` (for good), and is deleted some days later.
+    """
+
+    id = BigSerial(primary_key=True)
+    kind = Varchar(length=50)
+    payload = Text()  # JSON
+    # Two items with one key are one item: the second is not written (or replaces the
+    # first while it is pending, see outbox.queries.schedule).
+    dedupe_key = Varchar(length=200, null=True, default=None, unique=True)
+    state = Varchar(length=10, default="pending")
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(index=True)
+    leased_until = Timestamptz(null=True, default=None)
+    created_at = Timestamptz()
+    finished_at = Timestamptz(null=True, default=None, index=True)
+    last_error = Text(null=True, default=None)

@@ -1,0 +1,226 @@
+"""The outbox's worker: claims due items, hands each to its kind's handler, and records
+what became of it (done, retried later with back-off, or failed for good).
+
+Every served process runs one (app.py's lifespan), and `rendezvous worker` runs one
+alone. Several may run against one database: an item is leased to the worker that
+claimed it, so none is carried out twice, save when a worker dies (or its handler times
+out) after acting but before recording it; handlers make that harmless (a mail's
+Message-ID is stable).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+import msgspec
+
+from rendezvous.core.db.engines import Postgres, get_engine
+from rendezvous.core.db.transactions import transactional
+from rendezvous.outbox import queries
+from rendezvous.outbox.doorbell import DOORBELL
+
+log = logging.getLogger("rendezvous.outbox")
+
+# Waits after the 1st, 2nd, ... failed attempt, then the last one over and over: the first
+# retry comes within seconds (a mail server restarting), later ones hourly.
+BACKOFF_S = (5, 30, 60, 300, 900, 1800, 3600)
+# Past this since the item was written, a failure is final (the contract says at least 24 h).
+GIVE_UP_AFTER = timedelta(hours=26)
+BATCH = 50
+LEASE = timedelta(seconds=120)
+HANDLER_TIMEOUT_S = 60.0  # well inside the lease, so that nobody else takes it meanwhile
+POLL_S = 5.0  # due items that no signal announces (reminders) leave at most this late
+KEEP_FINISHED = timedelta(days=30)
+PRUNE_EVERY_S = 3600.0
+
+
+class Retry(Exception):
+    """The handler could not do it now (a server down, a 4xx): try again later."""
+
+
+class Failed(Exception):
+    """The handler can never do it (a 5xx, a vanished recipient): give up."""
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempts: int  # this one included
+    created_at: datetime
+
+
+Handler = Callable[[Item], Awaitable[None]]
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=BACKOFF_S[min(attempts, len(BACKOFF_S)) - 1])
+
+
+class Worker:
+    def __init__(
+        self,
+        handlers: Mapping[str, Handler],
+        *,
+        poll_s: float = POLL_S,
+        batch: int = BATCH,
+        lease: timedelta = LEASE,
+    ) -> None:
+        self._handlers = dict(handlers)
+        self._poll_s = poll_s
+        self._batch = batch
+        self._lease = lease
+        self._pruned_at = 0.0
+
+    async def run(self) -> None:
+        """Carry out due items until cancelled, waking on a commit in this process, on
+        PostgreSQL's NOTIFY from any other, or every `poll_s` seconds."""
+        with DOORBELL.listening() as wake:
+            async with self._notifications(wake):
+                while True:
+                    wake.clear()
+                    try:
+                        while await self.run_once():
+                            pass
+                    except Exception as exc:  # the database went away: wait, then again
+                        log.warning("outbox worker: %s", _reason(exc))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(wake.wait(), self._poll_s)
+
+    async def run_once(self) -> int:
+        """Carry out one batch of due items; how many there were."""
+        now = datetime.now(UTC)
+        self._maybe_prune()
+        if not await queries.any_due(now):
+            return 0
+        rows = await _claim(now, self._batch, self._lease)
+        done: list[int] = []
+        for row in rows:
+            item = Item(
+                row["id"],
+                row["kind"],
+                msgspec.json.decode(row["payload"]),
+                row["attempts"] + 1,
+                row["created_at"],
+            )
+            if await self._carry_out(item):
+                done.append(item.id)
+        if done:
+            await _finish(done, datetime.now(UTC))
+        return len(rows)
+
+    async def _carry_out(self, item: Item) -> bool:
+        handler = self._handlers.get(item.kind)
+        try:
+            if handler is None:
+                raise Failed(f"no handler for {item.kind!r} items")
+            async with asyncio.timeout(HANDLER_TIMEOUT_S):
+                await handler(item)
+        except Failed as exc:
+            log.error("outbox item %d (%s) failed for good: %s", item.id, item.kind, exc)
+            await _fail(item.id, datetime.now(UTC), str(exc))
+            return False
+        except Exception as exc:
+            await self._retry(item, exc)
+            return False
+        log.info("outbox item %d (%s) done, attempt %d", item.id, item.kind, item.attempts)
+        return True
+
+    async def _retry(self, item: Item, exc: Exception) -> None:
+        reason = _reason(exc)
+        now = datetime.now(UTC)
+        if now - item.created_at > GIVE_UP_AFTER:
+            log.error(
+                "outbox item %d (%s) failed for good after %d attempts: %s",
+                item.id,
+                item.kind,
+                item.attempts,
+                reason,
+            )
+            await _fail(item.id, now, reason)
+            return
+        wait = backoff(item.attempts)
+        level = logging.WARNING if isinstance(exc, Retry | TimeoutError) else logging.ERROR
+        log.log(
+            level,
+            "outbox item %d (%s) attempt %d failed, next in %ds: %s",
+            item.id,
+            item.kind,
+            item.attempts,
+            wait.total_seconds(),
+            reason,
+            exc_info=level == logging.ERROR,  # not an expected failure: a bug to see
+        )
+        await _retry_at(item.id, now + wait, reason)
+
+    def _maybe_prune(self) -> None:
+        if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
+            return
+        self._pruned_at = time.monotonic()
+        # In the background: a large first prune must not hold up the sending.
+        task: asyncio.Task[None] = asyncio.ensure_future(_prune(datetime.now(UTC) - KEEP_FINISHED))
+        task.add_done_callback(_log_failure)
+
+    @contextlib.asynccontextmanager
+    async def _notifications(self, wake: asyncio.Event) -> Any:
+        """On PostgreSQL, LISTEN for commits in other processes while the worker runs.
+        Best effort: without it the worker still polls."""
+        engine = get_engine()
+        if not isinstance(engine, Postgres):
+            yield
+            return
+        connection: asyncpg.Connection | None = None
+        try:
+            connection = await asyncpg.connect(**engine.config)
+            await connection.add_listener(queries.CHANNEL, lambda *_: wake.set())
+        except Exception as exc:
+            log.warning("outbox worker: no LISTEN, polling only: %s", _reason(exc))
+        try:
+            yield
+        finally:
+            if connection is not None:
+                with contextlib.suppress(Exception):
+                    await connection.close()
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) or type(exc).__name__
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.warning("outbox prune failed: %s", _reason(task.exception()))  # type: ignore[arg-type]
+
+
+@transactional
+async def _claim(now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
+    return await queries.claim(now, limit, lease)
+
+
+@transactional
+async def _finish(ids: list[int], now: datetime) -> None:
+    await queries.finish(ids, now)
+
+
+@transactional
+async def _retry_at(item_id: int, at: datetime, error: str) -> None:
+    await queries.retry_at(item_id, at, error)
+
+
+@transactional
+async def _fail(item_id: int, now: datetime, error: str) -> None:
+    await queries.fail(item_id, now, error)
+
+
+@transactional
+async def _prune(before: datetime) -> None:
+    await queries.prune(before)

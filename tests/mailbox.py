@@ -1,0 +1,127 @@
+"""A real SMTP server for the tests (aiosmtpd), keeping what it receives."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import email
+import email.policy
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Received:
+    sender: str
+    recipients: list[str]
+    raw: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = email.message_from_bytes(self.raw, policy=email.policy.default)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    @property
+    def to(self) -> str:
+        return self.recipients[0]
+
+
+class _Handler:
+    def __init__(self, box: Mailbox) -> None:
+        self._box = box
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self._box.add(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 OK"
+
+
+class Mailbox:
+    """An SMTP server on 127.0.0.1 that keeps every message; `start`/`stop` may be called
+    again (a mail server going down and coming back on the same port)."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self._received: list[Received] = []
+        self._lock = threading.Lock()
+        self._controller: Controller | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def add(self, received: Received) -> None:
+        with self._lock:
+            self._received.append(received)
+
+    def start(self) -> Mailbox:
+        self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._received.clear()
+
+    def all(self) -> list[Received]:
+        with self._lock:
+            return list(self._received)
+
+    def to(self, address: str) -> list[Received]:
+        return [m for m in self.all() if address.lower() in (r.lower() for r in m.recipients)]
+
+    async def wait(self, address: str, count: int = 1, timeout: float = 10.0) -> list[Received]:
+        """The messages to `address` once there are `count`, waiting up to `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.to(address)
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"{len(found)} message(s) to {address} after {timeout} s, expected {count}; "
+                    f"received for: {[m.recipients for m in self.all()]}"
+                )
+            await asyncio.sleep(0.02)
+
+    def link(self, received: Received, path: str) -> str:
+        """The first link in the mail's text whose path starts with `path`."""
+        text = _text_of(received.message)
+        found = re.search(rf"https?://[^\s<>\"]+{re.escape(path)}[^\s<>\"]*", text)
+        assert found, f"no {path} link in: {text[:2000]}"
+        return found.group(0)
+
+    def wait_sync(self, address: str, count: int = 1, timeout: float = 10.0) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.to(address)) < count:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{len(self.to(address))} message(s) to {address}")
+            time.sleep(0.02)
+        return self.to(address)
+
+
+def _text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+# The one the test suite's apps send to (tests/conftest.py starts it).
+MAILBOX = Mailbox()
