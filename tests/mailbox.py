@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import re
 import email
 import email.policy
+import re
 import socket
 import threading
 import time

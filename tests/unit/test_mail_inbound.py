@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from rendezvous.calendars.ics import InvalidCalendar, parse_reply
+from rendezvous.core.errors import Unavailable
 from rendezvous.mail.inbound import (
     MAX_MESSAGE_BYTES,
     ReplyHandler,
@@ -135,12 +136,13 @@ def test_any_charset_and_transfer_encoding_comes_back_as_utf8(
 
 
 def test_iso_8859_1_is_read_as_windows_1252_as_mail_clients_mean_it() -> None:
-    raw = sample(outlook_reply, name="O’Brien", comment="5 € for snacks", charset="windows-1252")
+    name = "O\u2019Brien"  # windows-1252 0x92, a C1 control in ISO-8859-1
+    raw = sample(outlook_reply, name=name, comment="5 € for snacks", charset="windows-1252")
     labelled = raw.replace(b'charset="windows-1252"', b'charset="iso-8859-1"')
 
     calendar = only_calendar(labelled)
 
-    assert attendee_name(calendar) == "O’Brien"
+    assert attendee_name(calendar) == name
     assert parse_reply(calendar).comment == "5 € for snacks\n"
 
 
@@ -361,6 +363,20 @@ async def test_a_refused_reply_is_still_accepted_and_logged_briefly(
     assert len(refused) == 1
     assert f"rsvp-{SECRET[:6]}" in refused[0] and "SEQUENCE older" in refused[0]
     assert not any(SECRET in line or "secret note" in line for line in lines)
+
+
+async def test_a_failing_apply_is_accepted_and_logged_as_a_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    replies = Replies(refuse=Unavailable("The database is busy"))
+    with caplog.at_level(logging.INFO, logger="rendezvous.mail_in"):
+        async with running(replies.handler()) as port:
+            errors, response = await send(port, sample(apple_reply), REPLY_TO)
+
+    assert (errors, response) == ({}, "OK")
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert [r.levelno for r in failed] == [logging.WARNING]
+    assert "Unavailable: The database is busy" in failed[0].getMessage()
 
 
 async def test_a_failing_lookup_asks_the_sender_to_retry() -> None:

@@ -5,6 +5,9 @@ Every message is serialised with bytes() and read back with the standard parser,
 client would, before anything is checked.
 """
 
+# The expected text is typographic: en dashes between times, as people read them.
+# ruff: noqa: RUF001
+
 from __future__ import annotations
 
 import email
@@ -180,6 +183,7 @@ def the_invitation(**changes: object) -> EmailMessage:
         (START, None, "Asia/Kathmandu", "Saturday 14 March 2026, 16:45 UTC+5:45"),
         (START, None, "America/Sao_Paulo", "Saturday 14 March 2026, 08:00 UTC-3"),
         (START, None, "Not/AZone", "Saturday 14 March 2026, 11:00 UTC"),
+        (START, None, "America", "Saturday 14 March 2026, 11:00 UTC"),
     ],
 )
 def test_when(start: datetime, end: datetime | None, tz: str, expected: str) -> None:
@@ -544,3 +548,14 @@ def test_description_keeps_its_paragraphs() -> None:
     html = body(the_invitation(), "html")
     assert re.search(r"Lunch at the Star Inn\.<br>\s*Bring the little ones!</p>", html)
     assert "Parking is tight." in html
+
+
+def test_a_meetup_without_a_time() -> None:
+    meetup = replace(MEETUP, start=None, end=None, location=None)
+    parsed = the_invitation(meetup=meetup)
+    assert parsed["Subject"] == "Invitation: Meetup in York"
+    assert "When:" not in body(parsed, "plain")
+    assert "Where:" not in body(parsed, "plain")
+    assert parse(reminder(SENDER, LONDON, meetup, "yes", "<r@m>", NOW))["Subject"] == (
+        "Reminder: Meetup in York"
+    )

@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.handlers import HTTPRouteHandler
-from litestar.openapi import ResponseSpec
 from litestar.datastructures import State
 from litestar.enums import MediaType
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import ResponseSpec
 from litestar.params import Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest

@@ -18,7 +18,7 @@ from typing import AnyStr
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from rendezvous.core.errors import DomainError
+from rendezvous.core.errors import DomainError, Unavailable
 
 log = logging.getLogger("rendezvous.mail_in")
 
@@ -54,9 +54,9 @@ def _codec(charset: str | None) -> str | None:
 
 
 def _decode(payload: bytes, charset: str | None) -> str:
-    for bom, codec in _BOMS:
+    for bom, bom_codec in _BOMS:
         if payload.startswith(bom):
-            return payload.decode(codec, errors="replace")
+            return payload.decode(bom_codec, errors="replace")
     # A declared charset is sometimes wrong; RFC 5545's default, UTF-8, comes next.
     for codec in (_codec(charset), "utf-8", "windows-1252"):
         if codec:
@@ -71,10 +71,8 @@ def _calendar_text(part: Message) -> str | None:
     try:
         if part.is_multipart():
             return None
-        filename = part.get_filename() or ""
-        if part.get_content_type() not in _CALENDAR_TYPES and not filename.strip().lower().endswith(
-            ".ics"
-        ):
+        named_ics = (part.get_filename() or "").strip().lower().endswith(".ics")
+        if part.get_content_type() not in _CALENDAR_TYPES and not named_ics:
             return None
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
@@ -194,9 +192,11 @@ class ReplyHandler:
     async def _apply_one(self, secret: str, calendar: bytes) -> None:
         try:
             await self._apply(secret, calendar)
-        except (DomainError, ValueError) as error:
-            log.info("reply to %s not applied: %s", _shown(secret), _reason(error))
         except Exception as error:
+            # A refusal is the sender's business; anything else (the database away) is ours.
+            if isinstance(error, DomainError | ValueError) and not isinstance(error, Unavailable):
+                log.info("reply to %s not applied: %s", _shown(secret), _reason(error))
+                return
             log.warning(
                 "reply to %s failed: %s: %s", _shown(secret), type(error).__name__, _reason(error)
             )

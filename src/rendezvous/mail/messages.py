@@ -38,6 +38,7 @@ _NOT_ONE_LINE = re.compile(
     r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_DASH = "\N{EN DASH}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +112,7 @@ def _zone(name: str) -> tzinfo:
     # friendly.
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         return UTC
 
 
@@ -144,8 +145,9 @@ def _clock(local: datetime) -> str:
 def when(start: datetime, end: datetime | None, tz: str) -> str:
     """A time span as people read it, in zone `tz`.
 
-    "Saturday 14 March 2026, 11:00–16:00 GMT"; across midnight or a change of clocks, each end
-    says what it needs: "Saturday 14 March 2026, 18:00 – Sunday 15 March 2026, 16:00 GMT".
+    "Saturday 14 March 2026, 11:00-16:00 GMT" (with an en dash); across midnight or a change
+    of clocks, each end says what it needs: "Saturday 14 March 2026, 18:00 - Sunday 15 March
+    2026, 16:00 GMT".
     """
     zone = _zone(tz)
     first = _local(start, zone)
@@ -158,15 +160,15 @@ def when(start: datetime, end: datetime | None, tz: str) -> str:
     )
     if last.date() == first.date() or (ends_at_midnight and end - start < timedelta(days=1)):
         if _abbreviation(first) == _abbreviation(last):
-            return f"{_day(first)}, {_clock(first)}–{_clock(last)} {_abbreviation(last)}"
+            return f"{_day(first)}, {_clock(first)}{_DASH}{_clock(last)} {_abbreviation(last)}"
         return (
             f"{_day(first)}, {_clock(first)} {_abbreviation(first)}"
-            f" – {_clock(last)} {_abbreviation(last)}"
+            f" {_DASH} {_clock(last)} {_abbreviation(last)}"
         )
     opening = f"{_day(first)}, {_clock(first)}"
     if _abbreviation(first) != _abbreviation(last):
         opening += f" {_abbreviation(first)}"
-    return f"{opening} – {_day(last)}, {_clock(last)} {_abbreviation(last)}"
+    return f"{opening} {_DASH} {_day(last)}, {_clock(last)} {_abbreviation(last)}"
 
 
 def _short(start: datetime, tz: str) -> str:
