@@ -49,23 +49,27 @@ async def withdraw_pending(key_prefix: str, keep: str | None = None) -> None:
     await query
 
 
-async def any_due(now: datetime) -> bool:
+async def any_due(kinds: Sequence[str], now: datetime) -> bool:
     """Whether a claim would find something: a read, so that an idle worker never waits
     for SQLite's write lock."""
-    row = await OutboxItem.select(OutboxItem.id).where(_claimable(now)).first()
+    row = await OutboxItem.select(OutboxItem.id).where(_claimable(kinds, now)).first()
     return row is not None
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(kinds: Sequence[str], now: datetime) -> Any:
     return (
         (OutboxItem.state == "pending")
+        & OutboxItem.kind.is_in(list(kinds))
         & (OutboxItem.next_attempt_at <= now)
         & (OutboxItem.leased_until.is_null() | (OutboxItem.leased_until < now))
     )
 
 
-async def claim(now: datetime, limit: int, lease: timedelta) -> list[dict[str, Any]]:
-    """Lease up to `limit` due items, oldest due first (in the running transaction).
+async def claim(
+    kinds: Sequence[str], now: datetime, limit: int, lease: timedelta
+) -> list[dict[str, Any]]:
+    """Lease up to `limit` due items of these kinds, oldest due first (in the running
+    transaction).
 
     On PostgreSQL, rows another worker is claiming at this moment are skipped (SKIP
     LOCKED) rather than waited for; on SQLite the transaction holds the only write lock.
@@ -78,7 +82,7 @@ async def claim(now: datetime, limit: int, lease: timedelta) -> list[dict[str, A
             OutboxItem.attempts,
             OutboxItem.created_at,
         )
-        .where(_claimable(now))
+        .where(_claimable(kinds, now))
         .order_by(OutboxItem.next_attempt_at)
         .limit(limit)
     )
