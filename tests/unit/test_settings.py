@@ -1,8 +1,15 @@
+import re
 from pathlib import Path
 
 import pytest
 
-from rendezvous.settings import ConfigurationError, load_settings, parse_database_url
+from rendezvous.settings import (
+    ConfigurationError,
+    MailUrl,
+    load_settings,
+    parse_database_url,
+    parse_mail_url,
+)
 
 
 def test_sqlite_urls_follow_sqlalchemys_convention(
@@ -58,6 +65,9 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "RENDEZVOUS_REDIS_URL",
         "RENDEZVOUS_RATE_LIMIT_WRITES",
         "RENDEZVOUS_RATE_LIMIT_GEOCODING",
+        "RENDEZVOUS_MAIL_URL",
+        "RENDEZVOUS_MAIL_FROM",
+        "RENDEZVOUS_REMINDER_HOURS",
     ):
         monkeypatch.delenv(name, raising=False)
     settings = load_settings()
@@ -70,6 +80,10 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.secret_key is None
     assert (settings.rate_limit_writes, settings.rate_limit_geocoding) == (120, 30)
     assert settings.redis_url is None
+    assert settings.mail == MailUrl("file", directory=tmp_path / "rendezvous-mail")
+    assert settings.mail_from == "Rendezvous <rendezvous@localhost>"
+    assert settings.mail_domain == "localhost"
+    assert settings.reminder_hours == 24
 
 
 @pytest.mark.parametrize(
@@ -88,6 +102,14 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ("RENDEZVOUS_REDIS_URL", "http://127.0.0.1:6379"),
         ("RENDEZVOUS_RATE_LIMIT_WRITES", "-1"),
         ("RENDEZVOUS_RATE_LIMIT_GEOCODING", "lots"),
+        ("RENDEZVOUS_MAIL_URL", "mail.example.org:25"),
+        ("RENDEZVOUS_MAIL_URL", "http://mail.example.org"),
+        ("RENDEZVOUS_MAIL_URL", "smtp://:25"),
+        ("RENDEZVOUS_MAIL_URL", "smtp://mail.example.org:port"),
+        ("RENDEZVOUS_MAIL_URL", "file://"),
+        ("RENDEZVOUS_MAIL_FROM", "Rendezvous"),
+        ("RENDEZVOUS_MAIL_FROM", "Rendezvous <@example.org>"),
+        ("RENDEZVOUS_REMINDER_HOURS", "-1"),
     ],
 )
 def test_bad_values_name_their_variable(
@@ -125,3 +147,51 @@ def test_rate_limits_and_redis(monkeypatch: pytest.MonkeyPatch) -> None:
     settings = load_settings()
     assert (settings.rate_limit_writes, settings.rate_limit_geocoding) == (0, 7)
     assert settings.redis_url == "redis://cache:6379/2"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("smtp://mail.example.org", MailUrl("smtp", "mail.example.org", 25)),
+        ("smtp+starttls://mail.example.org", MailUrl("smtp+starttls", "mail.example.org", 587)),
+        ("smtps://mail.example.org", MailUrl("smtps", "mail.example.org", 465)),
+        (
+            "smtp+starttls://me%40example.org:p%3Ass@mail.example.org:2587",
+            MailUrl("smtp+starttls", "mail.example.org", 2587, "me@example.org", "p:ss"),
+        ),
+        ("file:///var/mail/rdv", MailUrl("file", directory=Path("/var/mail/rdv"))),
+    ],
+)
+def test_mail_urls(url: str, expected: MailUrl) -> None:
+    assert parse_mail_url(url) == expected
+
+
+def test_a_relative_mail_folder_is_resolved_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert parse_mail_url("file://out/mail").directory == tmp_path / "out" / "mail"
+
+
+def test_the_mail_domain_comes_from_the_sender(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RENDEZVOUS_MAIL_FROM", "Meet <Invites@Meet.Example.org>")
+    assert load_settings().mail_domain == "meet.example.org"
+
+
+def test_every_variable_is_documented_and_in_the_compose_file() -> None:
+    """The README's table, .env.example and docker-compose.yml name every variable the
+    service reads (the README is code)."""
+    root = Path(__file__).parents[2]
+    source = (root / "src/rendezvous/settings.py").read_text()
+    names = set(re.findall(r"RENDEZVOUS_[A-Z_]+", source))
+    assert "RENDEZVOUS_MAIL_URL" in names
+    readme = (root / "README.md").read_text()
+    example = (root / ".env.example").read_text()
+    compose = (root / "docker-compose.yml").read_text()
+    for name in names:
+        assert f"| `{name}`" in readme, name
+        assert f"# {name}=" in example, name
+    service_level = {"RENDEZVOUS_DB_POOL_SIZE", "RENDEZVOUS_SQLITE_BUSY_TIMEOUT_MS"}
+    service_level |= {"RENDEZVOUS_LOG_LEVEL", "RENDEZVOUS_NOMINATIM_URL"}
+    for name in names - service_level:
+        assert name in compose, name
