@@ -3,9 +3,7 @@ page asks no other host for anything."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -14,22 +12,10 @@ import pytest
 from playwright.sync_api import Route, sync_playwright
 
 from rendezvous.core.openapi_viewer import SCALAR_VERSION, STATIC_DIR
+from tests.browser import CHROMIUM_ARGS, chromium
 from tests.helpers import Api
 from tests.server import serving
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    # A second wall behind the request routing: no host name resolves but the server's.
-    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-]
 CONTENT_TYPES = {".js": "javascript", ".json": "json"}
 
 
@@ -83,18 +69,9 @@ async def test_the_viewer_file_is_public_cacheable_and_the_version_the_code_name
     assert (await api.get("/schema/static/nothing.js")).status_code == 404
 
 
-def _chromium() -> str:
-    if shutil.which(CHROMIUM):
-        return CHROMIUM
-    message = f"Chromium not found at {CHROMIUM}: apt-get install -y chromium"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
 @pytest.mark.slow
 def test_the_docs_page_lists_the_endpoints_in_a_browser_without_network(tmp_path: Path) -> None:
-    executable = _chromium()
+    executable = chromium()
     with serving(tmp_path) as base, sync_playwright() as playwright:
         own_host = urlsplit(base).netloc
         requested: list[str] = []

@@ -143,7 +143,7 @@ def test_iso_8859_1_is_read_as_windows_1252_as_mail_clients_mean_it() -> None:
     calendar = only_calendar(labelled)
 
     assert attendee_name(calendar) == name
-    assert parse_reply(calendar).comment == "5 € for snacks\n"
+    assert parse_reply(calendar).comment == "5 € for snacks"
 
 
 def test_a_wrongly_declared_charset_falls_back() -> None:

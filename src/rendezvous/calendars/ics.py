@@ -315,7 +315,7 @@ def _attendee_param(address: vCalAddress, name: str) -> str | None:
 
 
 def _comment(vevent: Component) -> str | None:
-    """The COMMENTs as one text. Google writes `COMMENT;X-COMMENTER=mailto:a@b:text`
+    """The COMMENTs as one text, without trailing blanks. Google writes `COMMENT;X-COMMENTER=mailto:a@b:text`
     without the quotes RFC 5545 asks for, so its address would end up in the text."""
     comments = []
     for item in _all(vevent, "COMMENT"):
@@ -325,7 +325,8 @@ def _comment(vevent: Component) -> str | None:
         if str(item.params.get("X-COMMENTER", "")).lower() == "mailto" and ":" in text:
             text = text.split(":", 1)[1]
         comments.append(text)
-    return clean_text("\n".join(comments)) if comments else None
+    # Outlook ends its comment with a line break nobody typed.
+    return clean_text("\n".join(comments)).rstrip() if comments else None
 
 
 def parse_reply(data: bytes) -> Reply:

@@ -125,7 +125,9 @@ class Mailer:
         await self._queue(item, [Outgoing(user_id, email, message)], keep)
 
     async def proposal(self, item: Item) -> None:
-        event = await self._current(item)
+        # An edit to a proposal raises its sequence but mails nothing: the proposal
+        # goes out while it is one, as it is now.
+        event = await events.event_row(item.payload["event_id"])
         if event is None or event["status"] != "proposed":
             return
         source = await _group_of(event)

@@ -1,7 +1,7 @@
 """Replies from calendar apps by mail: what `rendezvous mail-in` does with a REPLY sent
 to a member's reply address. The address names the member and the event; the REPLY is
 applied by the same code as POST /events/{id}/reply, for that member's verified address
-only."""
+only, while they are in the event's group."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from rendezvous.calendars import services as calendars
 from rendezvous.core.errors import Forbidden, NotFound
 from rendezvous.core.locks import KeyedLock
 from rendezvous.core.tokens import hash_secret
+from rendezvous.events import queries as events
+from rendezvous.groups import queries as groups
 from rendezvous.mail import queries
 
 
@@ -33,9 +35,14 @@ async def apply(secret: str, calendar: bytes, answering: KeyedLock) -> None:
     person = await accounts.person(int(link["user"]))  # type: ignore[call-overload]
     if person is None or not person["email"] or not person["email_verified"]:
         raise Forbidden("the member has no verified address to answer from")
+    event_id = int(link["event"])  # type: ignore[call-overload]
+    # POST /events/{id}/reply is for members only (its guard); the address outlives membership.
+    event = await events.event_row(event_id)
+    if event is None or await groups.role_of(event["group"], person["id"]) is None:
+        raise Forbidden("the member is no longer in the event's group")
     addresses = {f"mailto:{person['email']}"}
     await calendars.reply_as(
-        int(link["event"]),  # type: ignore[call-overload]
+        event_id,
         person["id"],
         calendar,
         addresses,
