@@ -117,6 +117,38 @@ class Mailbox:
         return self.to(address)
 
 
+class LmtpClient:
+    """LMTP by hand (RFC 2033): aiosmtplib reads one reply to DATA, where an LMTP server
+    sends one per accepted recipient."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    async def reply(self) -> str:
+        lines = []
+        while True:
+            line = (await asyncio.wait_for(self.reader.readline(), 60)).decode()
+            assert line, "connection closed"
+            lines.append(line.rstrip("\r\n"))
+            if line[3:4] != "-":
+                return "\n".join(lines)
+
+    async def command(self, text: str) -> str:
+        self.writer.write(text.encode() + b"\r\n")
+        return await self.reply()
+
+    async def data(self, raw: bytes, replies: int) -> list[str]:
+        assert (await self.command("DATA")).startswith("354")
+        lines = raw.split(b"\r\n")
+        if lines[-1] == b"":
+            lines.pop()
+        stuffed = b"".join(
+            (b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines
+        )
+        self.writer.write(stuffed + b".\r\n")
+        return [await self.reply() for _ in range(replies)]
+
+
 def _text_of(message: EmailMessage) -> str:
     part = message.get_body(preferencelist=("plain",))
     assert part is not None

@@ -34,7 +34,7 @@ from tests.mail_samples import (
     outlook_reply,
     thunderbird_reply,
 )
-from tests.mailbox import Mailbox, Received, free_port
+from tests.mailbox import LmtpClient, Mailbox, Received, free_port
 
 OLIVE = "olive@example.org"
 BEA = "bea@example.org"
@@ -467,43 +467,12 @@ async def test_a_message_over_the_limit_is_refused_with_552(
 # --- LMTP ------------------------------------------------------------------------------
 
 
-class Lmtp:
-    """LMTP by hand (RFC 2033): LHLO, and one reply to DATA per accepted recipient."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def reply(self) -> str:
-        lines = []
-        while True:
-            line = (await asyncio.wait_for(self.reader.readline(), 30)).decode()
-            assert line, "connection closed"
-            lines.append(line.rstrip("\r\n"))
-            if line[3:4] != "-":
-                return "\n".join(lines)
-
-    async def command(self, text: str) -> str:
-        self.writer.write(text.encode() + b"\r\n")
-        return await self.reply()
-
-    async def data(self, raw: bytes, replies: int) -> list[str]:
-        assert (await self.command("DATA")).startswith("354")
-        lines = raw.split(b"\r\n")
-        if lines[-1] == b"":
-            lines.pop()
-        body = b"".join(
-            (b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines
-        )
-        self.writer.write(body + b".\r\n")
-        return [await self.reply() for _ in range(replies)]
-
-
 async def test_lmtp_mode_applies_a_reply(api: Api, mailbox: Mailbox) -> None:
     m = await meetup(api, mailbox)
     async with mail_in(lmtp=True) as port:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            client = Lmtp(reader, writer)
+            client = LmtpClient(reader, writer)
             assert (await client.reply()).startswith("220 meet.test")
             assert (await client.command("LHLO mx.test")).startswith("250")
             assert (await client.command(f"MAIL FROM:<{BEA}>")).startswith("250")

@@ -36,6 +36,7 @@ from tests.mail_samples import (
     outlook_reply,
     thunderbird_reply,
 )
+from tests.mailbox import LmtpClient
 
 DOMAIN = "mail.rendezvous.test"
 SECRET = "r_Zx8-Kq2_LmN0pQ"
@@ -415,37 +416,6 @@ async def test_messages_over_the_limit_are_refused_with_552() -> None:
 
 
 # --- LMTP ------------------------------------------------------------------------------
-
-
-class LmtpClient:
-    """LMTP by hand: aiosmtplib reads one reply to DATA, LMTP sends one per recipient."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    async def reply(self) -> str:
-        lines = []
-        while True:
-            line = (await asyncio.wait_for(self.reader.readline(), 60)).decode()
-            assert line, "connection closed"
-            lines.append(line.rstrip("\r\n"))
-            if line[3:4] != "-":
-                return "\n".join(lines)
-
-    async def command(self, text: str) -> str:
-        self.writer.write(text.encode() + b"\r\n")
-        return await self.reply()
-
-    async def data(self, raw: bytes, replies: int) -> list[str]:
-        assert (await self.command("DATA")).startswith("354")
-        lines = raw.split(b"\r\n")
-        if lines[-1] == b"":
-            lines.pop()
-        stuffed = b"".join(
-            (b"." + line if line.startswith(b".") else line) + b"\r\n" for line in lines
-        )
-        self.writer.write(stuffed + b".\r\n")
-        return [await self.reply() for _ in range(replies)]
 
 
 @asynccontextmanager

@@ -95,8 +95,11 @@ class Worker:
                             pass
                     except Exception as exc:  # the database went away: wait, then again
                         log.warning("outbox worker: %s", _reason(exc))
+                    # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
+                    # cancellation that arrives as the event is set, and never stop.
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(wake.wait(), self._poll_s)
+                        async with asyncio.timeout(self._poll_s):
+                            await wake.wait()
 
     async def run_once(self) -> int:
         """Carry out one batch of due items; how many there were."""

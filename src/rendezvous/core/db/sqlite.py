@@ -204,9 +204,10 @@ class SQLite(SQLiteEngine):
             return
         waited = _TurnWait()
         try:
-            await asyncio.wait_for(
-                asyncio.to_thread(waited.take, fd), self.connection_kwargs["timeout"]
-            )
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation
+            # that comes as the turn is granted, and the cancelled task carries on.
+            async with asyncio.timeout(self.connection_kwargs["timeout"]):
+                await asyncio.to_thread(waited.take, fd)
         except BaseException as exc:  # timed out or cancelled while waiting
             if not waited.abandon():
                 fcntl.flock(fd, fcntl.LOCK_UN)
