@@ -5,9 +5,10 @@ on SQLite and PostgreSQL, each beside a bare Litestar endpoint measured in the s
 
 Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}, also beside a
 one-query endpoint, with tail verdicts; 1 and 2 workers), rsvp.py (RSVP writes; 1 and 2
-workers), venues.py (venue suggestions), feeds.py (calendar feeds; cold, warm, 304), then
-the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table of req/s,
-p50, p99 and the ratio to the bare endpoint. Takes about 20 minutes on a 2-core machine.
+workers), venues.py (venue suggestions), feeds.py (calendar feeds; cold, warm, 304),
+mail.py (the outbox on a confirm, sending, commit to arrival; beside the commit before
+mail), then the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table
+of figures beside the bare endpoint's. Takes about 23 minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py"]  # take --seconds and --pg-server
+# take --seconds and --pg-server (mail.py runs by counts and ignores --seconds)
+SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py", "mail.py"]
 PURE = ["meeting_point.py", "gazetteer.py"]
 
 

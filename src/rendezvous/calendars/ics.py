@@ -315,8 +315,9 @@ def _attendee_param(address: vCalAddress, name: str) -> str | None:
 
 
 def _comment(vevent: Component) -> str | None:
-    """The COMMENTs as one text, without trailing blanks. Google writes `COMMENT;X-COMMENTER=mailto:a@b:text`
-    without the quotes RFC 5545 asks for, so its address would end up in the text."""
+    """The COMMENTs as one text, without trailing blanks. Google writes
+    `COMMENT;X-COMMENTER=mailto:a@b:text` without the quotes RFC 5545 asks for, so its
+    address would end up in the text."""
     comments = []
     for item in _all(vevent, "COMMENT"):
         if not isinstance(item, vText):
