@@ -46,6 +46,11 @@ log = logging.getLogger("rendezvous.mail")
 
 MAIL = "mail"  # the outbox kind of one message to send
 ANSWERS = ("yes", "maybe", "no")
+CHANGE_OF: dict[str, messages.Change] = {
+    announce.CONFIRMED: "confirmed",
+    announce.UPDATED: "updated",
+    announce.CANCELLED: "cancelled",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +140,7 @@ class Mailer:
         maker = await self._links(event, source.readers(item.payload["actor_id"]), options)
         proposer = source.name_of(event["created_by"])
         now = datetime.now(UTC)
-        mails = []
+        work = []
         for member in source.readers(item.payload["actor_id"]):
             choices = [
                 messages.Option(
@@ -145,17 +150,28 @@ class Mailer:
                 )
                 for option in options
             ]
-            message = messages.proposal(
-                self._sender,
-                _recipient(member, event),
-                _meetup(event, source.group),
-                proposer,
-                choices,
-                self._message_id(item, member["user_id"]),
-                now,
-            )
-            mails.append(Outgoing(member["user_id"], member["email"], message))
-        await self._queue(item, mails, maker.store)
+            work.append((member, choices))
+
+        def render() -> list[Outgoing]:
+            return [
+                Outgoing(
+                    member["user_id"],
+                    member["email"],
+                    messages.proposal(
+                        self._sender,
+                        _recipient(member, event),
+                        _meetup(event, source.group),
+                        proposer,
+                        choices,
+                        self._message_id(item, member["user_id"]),
+                        now,
+                    ),
+                )
+                for member, choices in work
+            ]
+
+        # A large group's mails take a while to write: keep the event loop free.
+        await self._queue(item, await anyio.to_thread.run_sync(render), maker.store)
 
     async def invitation(self, item: Item) -> None:
         """A confirmation, an update or a cancellation: the member's invite by iMIP,
@@ -170,11 +186,7 @@ class Mailer:
         group = _Group(source.group, source.members)
         readers = group.readers(actor_id=None)
         maker = await self._links(event, readers, [])
-        change = {
-            announce.CONFIRMED: "confirmed",
-            announce.UPDATED: "updated",
-            announce.CANCELLED: "cancelled",
-        }[item.kind]
+        change = CHANGE_OF[item.kind]
         proposer = source.proposer
         proposer_name = proposer["name"] if proposer else self._sender.name
         proposer_address = proposer["email"] if proposer and proposer["email_verified"] else None
@@ -198,7 +210,7 @@ class Mailer:
                     _meetup(event, source.group),
                     proposer_name,
                     proposer_address,
-                    change,  # type: ignore[arg-type]
+                    change,
                     calendar,
                     answers,
                     self._message_id(item, member["user_id"]),

@@ -5,6 +5,8 @@ only, while they are in the event's group."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from rendezvous.accounts import queries as accounts
 from rendezvous.calendars import services as calendars
 from rendezvous.core.errors import Forbidden, NotFound
@@ -15,7 +17,7 @@ from rendezvous.groups import queries as groups
 from rendezvous.mail import queries
 
 
-async def _link(secret: str) -> dict[str, object] | None:
+async def _link(secret: str) -> dict[str, Any] | None:
     if not secret.isascii() or len(secret) > 100:
         return None
     link = await queries.link_by_hash(hash_secret(secret.lower()))
@@ -32,10 +34,10 @@ async def apply(secret: str, calendar: bytes, answering: KeyedLock) -> None:
     link = await _link(secret)
     if link is None:
         raise NotFound("no such reply address")
-    person = await accounts.person(int(link["user"]))  # type: ignore[call-overload]
+    person = await accounts.person(int(link["user"]))
     if person is None or not person["email"] or not person["email_verified"]:
         raise Forbidden("the member has no verified address to answer from")
-    event_id = int(link["event"])  # type: ignore[call-overload]
+    event_id = int(link["event"])
     # POST /events/{id}/reply is for members only (its guard); the address outlives membership.
     event = await events.event_row(event_id)
     if event is None or await groups.role_of(event["group"], person["id"]) is None:
