@@ -69,8 +69,8 @@ class Api:
 
         from tests.mailbox import MAILBOX
 
-        received = (await MAILBOX.wait(email))[-1]
-        path = urlsplit(MAILBOX.link(received, "/email/verify/")).path
+        url = await MAILBOX.wait_for_link(email, "/email/verify/")
+        path = urlsplit(url).path
         response = await self.post(path)
         assert response.status_code == 200, response.text
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email
 import email.policy
 import re
@@ -99,6 +100,17 @@ class Mailbox:
                     f"{len(found)} message(s) to {address} after {timeout} s, expected {count}; "
                     f"received for: {[m.recipients for m in self.all()]}"
                 )
+            await asyncio.sleep(0.02)
+
+    async def wait_for_link(self, address: str, path: str, timeout: float = 10.0) -> str:
+        """The latest link to `path` in the mails to `address`, waiting for one."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for received in reversed(self.to(address)):
+                with contextlib.suppress(AssertionError):
+                    return self.link(received, path)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no mail to {address} with a {path} link")
             await asyncio.sleep(0.02)
 
     def link(self, received: Received, path: str) -> str:

@@ -178,6 +178,28 @@ def invite_for(
     return ics.invite(event, source.method, stamp)
 
 
+_ORGANIZER_TO_COME = "mailto:organizer@rendezvous.invalid"
+
+
+def invites_for(
+    source: InviteSource, reply_addresses: Mapping[int, str], organizer: str, stamp: datetime
+) -> dict[int, bytes]:
+    """Each member's mailed invite: as invite_for, with ORGANIZER their own reply address
+    (`mailto:` URIs by member) named `organizer`. Written once for the group, then
+    addressed to each member (ics.addressed)."""
+    shared = invite_for(source, 0, stamp, ics.Person(_ORGANIZER_TO_COME, organizer))
+    members = {m["user_id"]: m for m in source.members}
+    return {
+        user_id: ics.addressed(
+            shared,
+            _ORGANIZER_TO_COME,
+            reply,
+            member_address(user_id, members[user_id]["email"], members[user_id]["email_verified"]),
+        )
+        for user_id, reply in reply_addresses.items()
+    }
+
+
 async def invite(event_id: int, caller_id: int) -> IcsFile:
     """The caller's invite (invite_for)."""
     source = await invite_source(event_id)

@@ -27,7 +27,6 @@ import anyio.to_thread
 from rendezvous.accounts import queries as accounts
 from rendezvous.accounts.announce import EMAIL_SET
 from rendezvous.accounts.server_key import ServerKey
-from rendezvous.calendars import ics
 from rendezvous.calendars import services as calendars
 from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import DomainError
@@ -59,7 +58,12 @@ class Outgoing:
 
     user_id: int
     address: str
-    message: EmailMessage
+    message_id: str
+    raw: str  # the message as sent: RFC 5322, ASCII
+
+    @classmethod
+    def of(cls, user_id: int, address: str, message: EmailMessage) -> Outgoing:
+        return cls(user_id, address, str(message["Message-ID"]), message.as_string())
 
 
 class Mailer:
@@ -127,7 +131,7 @@ class Mailer:
             await queries.prune_verifications(user_id, now)
             await queries.insert_verification(user_id, email, hash_secret(secret), expires, now)
 
-        await self._queue(item, [Outgoing(user_id, email, message)], keep)
+        await self._queue(item, [Outgoing.of(user_id, email, message)], keep)
 
     async def proposal(self, item: Item) -> None:
         # An edit to a proposal raises its sequence but mails nothing: the proposal
@@ -154,7 +158,7 @@ class Mailer:
 
         def render() -> list[Outgoing]:
             return [
-                Outgoing(
+                Outgoing.of(
                     member["user_id"],
                     member["email"],
                     messages.proposal(
@@ -200,10 +204,11 @@ class Mailer:
             work.append((member, reply, answers))
 
         def render() -> list[Outgoing]:
+            replies = {member["user_id"]: f"mailto:{reply}" for member, reply, _ in work}
+            invites = calendars.invites_for(source, replies, proposer_name, now)
             mails = []
-            for member, reply, answers in work:
-                organizer = ics.Person(f"mailto:{reply}", proposer_name)
-                calendar = calendars.invite_for(source, member["user_id"], now, organizer)
+            for member, _, answers in work:
+                calendar = invites[member["user_id"]]
                 message = messages.invitation(
                     self._sender,
                     _recipient(member, event),
@@ -216,7 +221,7 @@ class Mailer:
                     self._message_id(item, member["user_id"]),
                     now,
                 )
-                mails.append(Outgoing(member["user_id"], member["email"], message))
+                mails.append(Outgoing.of(member["user_id"], member["email"], message))
             return mails
 
         # A large group's invites take a while to write: keep the event loop free.
@@ -237,7 +242,7 @@ class Mailer:
             self._message_id(item, member["user_id"]),
             datetime.now(UTC),
         )
-        await self._queue(item, [Outgoing(member["user_id"], member["email"], message)])
+        await self._queue(item, [Outgoing.of(member["user_id"], member["email"], message)])
 
     async def reminder(self, item: Item) -> None:
         event = await events.event_row(item.payload["event_id"])
@@ -261,7 +266,7 @@ class Mailer:
                 self._message_id(item, member["user_id"]),
                 now,
             )
-            mails.append(Outgoing(member["user_id"], member["email"], message))
+            mails.append(Outgoing.of(member["user_id"], member["email"], message))
         await self._queue(item, mails)
 
     # --- helpers -------------------------------------------------------------------------
@@ -312,16 +317,16 @@ async def _queue(item_id: int, mails: Sequence[Outgoing], keep: Callable[[], Any
     key makes a second run of one item (a worker died before recording it) a no-op."""
     if keep is not None and await keep() is False:
         raise Retry("another mail made links for the same member at the same moment")
-    for mail in mails:
-        await outbox.put(
-            MAIL,
-            {
-                "to": mail.address,
-                "message_id": str(mail.message["Message-ID"]),
-                "message": mail.message.as_bytes().decode("utf-8"),
-            },
-            key=f"mail:{item_id}:{mail.user_id}",
-        )
+    await outbox.put_many(
+        MAIL,
+        [
+            (
+                {"to": mail.address, "message_id": mail.message_id, "message": mail.raw},
+                f"mail:{item_id}:{mail.user_id}",
+            )
+            for mail in mails
+        ],
+    )
 
 
 # --- who hears of it -------------------------------------------------------------------

@@ -16,10 +16,14 @@ CHANNEL = "rendezvous_outbox"
 
 
 async def put(
-    kind: str, payload: Mapping[str, Any], dedupe_key: str | None, due_at: datetime, now: datetime
+    kind: str,
+    items: Sequence[tuple[Mapping[str, Any], str | None]],
+    due_at: datetime,
+    now: datetime,
 ) -> None:
-    """Write one item in the running transaction; nothing when `dedupe_key` is taken."""
-    insert = OutboxItem.insert(
+    """Write items (payload, dedupe key) of one kind in the running transaction, in one
+    statement; an item whose key is taken is not written."""
+    rows = [
         OutboxItem(
             kind=kind,
             payload=msgspec.json.encode(payload).decode(),
@@ -29,10 +33,9 @@ async def put(
             next_attempt_at=due_at,
             created_at=now,
         )
-    )
-    if dedupe_key is not None:
-        insert = insert.on_conflict(target=OutboxItem.dedupe_key, action="DO NOTHING")
-    await insert
+        for payload, dedupe_key in items
+    ]
+    await OutboxItem.insert(*rows).on_conflict(target=OutboxItem.dedupe_key, action="DO NOTHING")
     if isinstance(get_engine(), Postgres):
         # Delivered when (and only if) the transaction commits, to every listening process.
         await OutboxItem.raw(f"NOTIFY {CHANNEL}")

@@ -3,7 +3,7 @@ inside the change's own write transaction, so that a rolled-back change causes n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,9 +27,21 @@ async def put(
 ) -> None:
     """An item of `kind`, due at `due_at` (now by default). With a `key`, an item that
     already has it (pending or carried out, until pruned) makes this one a no-op."""
+    await put_many(kind, [(payload, key)], due_at=due_at)
+
+
+async def put_many(
+    kind: str,
+    items: Sequence[tuple[Mapping[str, Any], str | None]],
+    *,
+    due_at: datetime | None = None,
+) -> None:
+    """Several items of one kind (payload, key), as `put` writes one, in one statement."""
     _in_transaction()
+    if not items:
+        return
     now = datetime.now(UTC)
-    await queries.put(kind, payload, key, due_at or now, now)
+    await queries.put(kind, items, due_at or now, now)
     after_commit(DOORBELL.ring)
 
 

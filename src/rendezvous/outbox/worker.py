@@ -37,7 +37,8 @@ GIVE_UP_AFTER = timedelta(hours=26)
 BATCH = 50
 LEASE = timedelta(seconds=120)
 HANDLER_TIMEOUT_S = 60.0  # well inside the lease, so that nobody else takes it meanwhile
-POLL_S = 5.0  # due items that no signal announces (reminders) leave at most this late
+POLL_S = 5.0
+SETTLE_S = 0.02  # due items that no signal announces (reminders) leave at most this late
 KEEP_FINISHED = timedelta(days=30)
 PRUNE_EVERY_S = 3600.0
 
@@ -100,6 +101,9 @@ class Worker:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._poll_s):
                             await wake.wait()
+                            # Woken by a commit: let the request that made it answer
+                            # first, and the commits of a burst gather into one batch.
+                            await asyncio.sleep(SETTLE_S)
 
     async def run_once(self) -> int:
         """Carry out one batch of due items; how many there were."""
