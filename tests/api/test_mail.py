@@ -291,10 +291,11 @@ async def test_a_reminder_goes_to_those_coming_before_the_start(api: Api, mailbo
     group_id, olive, bea, _ = await mums(api)
     dora = await api.verified("Dora", "dora@example.org")
     await api.join(group_id, olive, dora)
-    # due 2 s from now (RENDEZVOUS_REMINDER_HOURS is 24)
-    start = datetime.now(UTC) + timedelta(hours=24, seconds=2)
+    # due 4 s from now (RENDEZVOUS_REMINDER_HOURS is 24)
+    start = datetime.now(UTC) + timedelta(hours=24, seconds=4)
     option = {"start": start.isoformat(), "end": (start + timedelta(hours=3)).isoformat()}
     event = await propose(api, group_id, olive, time_options=[option])
+    await mailbox.wait("bea@example.org", 2)  # the proposal
     await rsvp(api, event["id"], bea, "maybe")
     await rsvp(api, event["id"], dora, "no")
     await api.post(f"/events/{event['id']}/confirm", olive, json={})

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from typing import Any
 
-import anyio.to_thread
+import anyio.to_process
 
 from rendezvous.accounts import queries as accounts
 from rendezvous.accounts.announce import EMAIL_SET
@@ -123,7 +123,7 @@ class Mailer:
             recipient,
             links.verification_url(secret),
             expires,
-            self._message_id(item, user_id),
+            message_id(item.id, user_id),
             now,
         )
 
@@ -156,26 +156,10 @@ class Mailer:
             ]
             work.append((member, choices))
 
-        def render() -> list[Outgoing]:
-            return [
-                Outgoing.of(
-                    member["user_id"],
-                    member["email"],
-                    messages.proposal(
-                        self._sender,
-                        _recipient(member, event),
-                        _meetup(event, source.group),
-                        proposer,
-                        choices,
-                        self._message_id(item, member["user_id"]),
-                        now,
-                    ),
-                )
-                for member, choices in work
-            ]
-
-        # A large group's mails take a while to write: keep the event loop free.
-        await self._queue(item, await anyio.to_thread.run_sync(render), maker.store)
+        mails = await _rendered(
+            _proposals, self._sender, item.id, event, source.group, proposer, work, now
+        )
+        await self._queue(item, mails, maker.store)
 
     async def invitation(self, item: Item) -> None:
         """A confirmation, an update or a cancellation: the member's invite by iMIP,
@@ -203,29 +187,18 @@ class Mailer:
             )
             work.append((member, reply, answers))
 
-        def render() -> list[Outgoing]:
-            replies = {member["user_id"]: f"mailto:{reply}" for member, reply, _ in work}
-            invites = calendars.invites_for(source, replies, proposer_name, now)
-            mails = []
-            for member, _, answers in work:
-                calendar = invites[member["user_id"]]
-                message = messages.invitation(
-                    self._sender,
-                    _recipient(member, event),
-                    _meetup(event, source.group),
-                    proposer_name,
-                    proposer_address,
-                    change,
-                    calendar,
-                    answers,
-                    self._message_id(item, member["user_id"]),
-                    now,
-                )
-                mails.append(Outgoing.of(member["user_id"], member["email"], message))
-            return mails
-
-        # A large group's invites take a while to write: keep the event loop free.
-        await self._queue(item, await anyio.to_thread.run_sync(render), maker.store)
+        mails = await _rendered(
+            _invitations,
+            self._sender,
+            item.id,
+            source,
+            proposer_name,
+            proposer_address,
+            change,
+            work,
+            now,
+        )
+        await self._queue(item, mails, maker.store)
 
     async def promoted(self, item: Item) -> None:
         event = await events.event_row(item.payload["event_id"])
@@ -239,7 +212,7 @@ class Mailer:
             self._sender,
             _recipient(member, event),
             _meetup(event, source.group),
-            self._message_id(item, member["user_id"]),
+            message_id(item.id, member["user_id"]),
             datetime.now(UTC),
         )
         await self._queue(item, [Outgoing.of(member["user_id"], member["email"], message)])
@@ -263,7 +236,7 @@ class Mailer:
                 _recipient(member, event),
                 _meetup(event, source.group),
                 answer["status"],
-                self._message_id(item, member["user_id"]),
+                message_id(item.id, member["user_id"]),
                 now,
             )
             mails.append(Outgoing.of(member["user_id"], member["email"], message))
@@ -296,12 +269,6 @@ class Mailer:
         ]
         return messages.Links(*urls)
 
-    def _message_id(self, item: Item, user_id: int) -> str:
-        # Random too, so that a database started afresh never repeats an id (mail services
-        # drop a message whose id they have seen).
-        tag = secrets.token_hex(4)
-        return f"<rdv.{item.id}.{user_id}.{tag}@{get_settings().mail_domain}>"
-
     async def _queue(
         self,
         item: Item,
@@ -327,6 +294,84 @@ async def _queue(item_id: int, mails: Sequence[Outgoing], keep: Callable[[], Any
             for mail in mails
         ],
     )
+
+
+# --- rendering -------------------------------------------------------------------------
+
+
+def message_id(item_id: int, user_id: int) -> str:
+    # Random too, so that a database started afresh never repeats an id (mail services
+    # drop a message whose id they have seen).
+    tag = secrets.token_hex(4)
+    return f"<rdv.{item_id}.{user_id}.{tag}@{get_settings().mail_domain}>"
+
+
+async def _rendered(render: Callable[..., list[Outgoing]], *args: Any) -> list[Outgoing]:
+    """A group's mails, written in a process of their own: at 200 members that is about
+    a second of work (bench/README.md, Mail), which in a thread would still hold this
+    process's interpreter lock, and its requests with it."""
+    return await anyio.to_process.run_sync(render, *args, cancellable=True)
+
+
+def _invitations(
+    sender: messages.Sender,
+    item_id: int,
+    source: calendars.InviteSource,
+    proposer: str,
+    proposer_address: str | None,
+    change: messages.Change,
+    work: list[tuple[dict[str, Any], str, messages.Links | None]],
+    now: datetime,
+) -> list[Outgoing]:
+    replies = {member["user_id"]: f"mailto:{reply}" for member, reply, _ in work}
+    invites = calendars.invites_for(source, replies, proposer, now)
+    event = source.row
+    return [
+        Outgoing.of(
+            member["user_id"],
+            member["email"],
+            messages.invitation(
+                sender,
+                _recipient(member, event),
+                _meetup(event, source.group),
+                proposer,
+                proposer_address,
+                change,
+                invites[member["user_id"]],
+                answers,
+                message_id(item_id, member["user_id"]),
+                now,
+            ),
+        )
+        for member, _, answers in work
+    ]
+
+
+def _proposals(
+    sender: messages.Sender,
+    item_id: int,
+    event: dict[str, Any],
+    group: str,
+    proposer: str,
+    work: list[tuple[dict[str, Any], list[messages.Option]]],
+    now: datetime,
+) -> list[Outgoing]:
+    return [
+        Outgoing.of(
+            member["user_id"],
+            member["email"],
+            messages.proposal(
+                sender,
+                _recipient(member, event),
+                _meetup(event, group),
+                proposer,
+                choices,
+                message_id(item_id, member["user_id"]),
+                now,
+            ),
+        )
+        for member, choices in work
+    ]
 
 
 # --- who hears of it -------------------------------------------------------------------
@@ -358,13 +403,13 @@ async def _group_of(event: dict[str, Any]) -> _Group:
     return _Group(group["name"] if group else "", await groups.member_contacts(event["group"]))
 
 
-def _recipient(member: dict[str, Any], event: dict[str, Any]) -> messages.Recipient:
+def _recipient(member: Mapping[str, Any], event: Mapping[str, Any]) -> messages.Recipient:
     return messages.Recipient(
         member["name"], member["email"], member["timezone"] or event["timezone"]
     )
 
 
-def _meetup(event: dict[str, Any], group: str) -> messages.Meetup:
+def _meetup(event: Mapping[str, Any], group: str) -> messages.Meetup:
     place = ", ".join(p for p in (event["venue_name"], event["venue_address"]) if p)
     return messages.Meetup(
         title=event["title"],
