@@ -29,21 +29,23 @@ async def proposed(event_id: int, actor_id: int) -> None:
 
 
 async def confirmed(event_id: int, actor_id: int, sequence: int, starts_at: datetime) -> None:
-    """The invite goes out now, and the reminder is due before the start (once per start
-    time: a reminder already sent for this start is not sent again)."""
-    payload = {"event_id": event_id, "actor_id": actor_id, "sequence": sequence}
-    await outbox.put(CONFIRMED, payload)
+    """The invite goes out now, and the reminder is due before the start, once per start
+    time (its key holds the start). A proposal has no reminder to replace; a change that
+    moved the start would withdraw the old one first."""
+    announcements = [
+        outbox.Entry(CONFIRMED, {"event_id": event_id, "actor_id": actor_id, "sequence": sequence})
+    ]
     hours = get_settings().reminder_hours
-    if not hours:
-        return
-    due = starts_at - timedelta(hours=hours)
-    await outbox.schedule(
-        REMINDER,
-        {"event_id": event_id, "starts_at": starts_at.isoformat()},
-        key=f"{_reminders_of(event_id)}{starts_at.isoformat()}",
-        due_at=due,
-        replacing=_reminders_of(event_id),
-    )
+    if hours:
+        announcements.append(
+            outbox.Entry(
+                REMINDER,
+                {"event_id": event_id, "starts_at": starts_at.isoformat()},
+                key=f"{_reminders_of(event_id)}{starts_at.isoformat()}",
+                due_at=starts_at - timedelta(hours=hours),
+            )
+        )
+    await outbox.put_all(announcements)
 
 
 async def updated(event_id: int, actor_id: int, sequence: int) -> None:
@@ -58,5 +60,6 @@ async def cancelled(event_id: int, actor_id: int, sequence: int) -> None:
 
 async def promoted(event_id: int, user_ids: list[int]) -> None:
     """Members who waited and hold a seat now."""
-    for user_id in user_ids:
-        await outbox.put(PROMOTED, {"event_id": event_id, "user_id": user_id})
+    await outbox.put_all(
+        [outbox.Entry(PROMOTED, {"event_id": event_id, "user_id": user_id}) for user_id in user_ids]
+    )

@@ -284,15 +284,15 @@ async def _queue(item_id: int, mails: Sequence[Outgoing], keep: Callable[[], Any
     key makes a second run of one item (a worker died before recording it) a no-op."""
     if keep is not None and await keep() is False:
         raise Retry("another mail made links for the same member at the same moment")
-    await outbox.put_many(
-        MAIL,
+    await outbox.put_all(
         [
-            (
+            outbox.Entry(
+                MAIL,
                 {"to": mail.address, "message_id": mail.message_id, "message": mail.raw},
-                f"mail:{item_id}:{mail.user_id}",
+                key=f"mail:{item_id}:{mail.user_id}",
             )
             for mail in mails
-        ],
+        ]
     )
 
 

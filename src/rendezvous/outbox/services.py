@@ -4,8 +4,11 @@ inside the change's own write transaction, so that a rolled-back change causes n
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from rendezvous.core.db.engines import get_engine
 from rendezvous.core.db.transactions import after_commit
@@ -18,6 +21,18 @@ def _in_transaction() -> None:
         raise RuntimeError("outbox items are written inside the change's transaction")
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One item to write: of `kind`, due at `due_at` (now by default). With a `key`, an
+    item that already has it (pending or carried out, until pruned) makes this one a
+    no-op."""
+
+    kind: str
+    payload: Mapping[str, Any]
+    key: str | None = None
+    due_at: datetime | None = None
+
+
 async def put(
     kind: str,
     payload: Mapping[str, Any],
@@ -25,34 +40,24 @@ async def put(
     key: str | None = None,
     due_at: datetime | None = None,
 ) -> None:
-    """An item of `kind`, due at `due_at` (now by default). With a `key`, an item that
-    already has it (pending or carried out, until pruned) makes this one a no-op."""
-    await put_many(kind, [(payload, key)], due_at=due_at)
+    """One item (see Entry)."""
+    await put_all([Entry(kind, payload, key, due_at)])
 
 
-async def put_many(
-    kind: str,
-    items: Sequence[tuple[Mapping[str, Any], str | None]],
-    *,
-    due_at: datetime | None = None,
-) -> None:
-    """Several items of one kind (payload, key), as `put` writes one, in one statement."""
+async def put_all(entries: Sequence[Entry]) -> None:
+    """Items written in one statement: a change's announcements, a batch's mails."""
     _in_transaction()
-    if not items:
+    if not entries:
         return
     now = datetime.now(UTC)
-    await queries.put(kind, items, due_at or now, now)
+    await queries.put(
+        [
+            (e.kind, msgspec.json.encode(e.payload).decode(), e.key, e.due_at or now)
+            for e in entries
+        ],
+        now,
+    )
     after_commit(DOORBELL.ring)
-
-
-async def schedule(
-    kind: str, payload: Mapping[str, Any], *, key: str, due_at: datetime, replacing: str
-) -> None:
-    """An item due later that replaces the pending ones whose keys start with `replacing`
-    (a reminder for a meetup whose start moved)."""
-    _in_transaction()
-    await queries.withdraw_pending(replacing, keep=key)
-    await put(kind, payload, key=key, due_at=due_at)
 
 
 async def withdraw(key_prefix: str) -> None:

@@ -163,12 +163,18 @@ class SQLite(SQLiteEngine):
             # context manager would close the connection at the end.
             transaction = self.transaction(transaction_type=TransactionType.immediate)
             transaction.connection = writer
-            await transaction.begin()
             context = self.current_transaction.set(transaction)
             try:
+                # Inside the try: a task cancelled while BEGIN is on its way to
+                # aiosqlite's thread still begins the transaction there, and it must be
+                # rolled back rather than left holding the write lock.
+                await transaction.begin()
                 yield
             except BaseException:
-                await self._end(transaction.rollback)
+                # A failed rollback (nothing had begun) drops the connection (_end); what
+                # is raised is what went wrong first.
+                with contextlib.suppress(Exception):
+                    await self._end(transaction.rollback)
                 raise
             else:
                 await self._end(transaction.commit)
