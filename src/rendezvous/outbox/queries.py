@@ -98,8 +98,15 @@ async def claim(
 
 
 async def finish(ids: Sequence[int], now: datetime) -> None:
+    """Done: the item keeps its key (so that it is not written again) until pruned, but
+    not its payload, which for a mail is the whole message (bench/README.md, Mail)."""
     await OutboxItem.update(
-        {OutboxItem.state: "done", OutboxItem.finished_at: now, OutboxItem.leased_until: None}
+        {
+            OutboxItem.state: "done",
+            OutboxItem.finished_at: now,
+            OutboxItem.leased_until: None,
+            OutboxItem.payload: "",
+        }
     ).where(OutboxItem.id.is_in(list(ids)))
 
 
