@@ -275,7 +275,8 @@ class Mailer:
         mails: Sequence[Outgoing],
         keep: Callable[[], Any] | None = None,
     ) -> None:
-        await _queue(item.id, mails, keep)
+        if mails:  # nobody to tell: no transaction to take SQLite's writer for
+            await _queue(item.id, mails, keep)
 
 
 @transactional
