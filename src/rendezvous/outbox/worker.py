@@ -37,8 +37,8 @@ GIVE_UP_AFTER = timedelta(hours=26)
 BATCH = 50
 LEASE = timedelta(seconds=120)
 HANDLER_TIMEOUT_S = 60.0  # well inside the lease, so that nobody else takes it meanwhile
-POLL_S = 5.0
-SETTLE_S = 0.02  # due items that no signal announces (reminders) leave at most this late
+POLL_S = 5.0  # due items that no signal announces (reminders) leave at most this late
+SETTLE_S = 0.02  # after a wake-up, before claiming (see run)
 KEEP_FINISHED = timedelta(days=30)
 PRUNE_EVERY_S = 3600.0
 
