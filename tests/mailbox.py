@@ -10,6 +10,7 @@ import re
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -119,6 +120,19 @@ class Mailbox:
         found = re.search(rf"https?://[^\s<>\"]+{re.escape(path)}[^\s<>\"]*", text)
         assert found, f"no {path} link in: {text[:2000]}"
         return found.group(0)
+
+    def wait_sync_for(
+        self, address: str, wanted: Callable[[Received], bool], timeout: float = 10.0
+    ) -> Received:
+        """The first message to `address` that is `wanted`, waiting up to `timeout` s."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [m for m in self.to(address) if wanted(m)]
+            if found:
+                return found[0]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no such message to {address} after {timeout} s")
+            time.sleep(0.02)
 
     def wait_sync(self, address: str, count: int = 1, timeout: float = 10.0) -> list[Received]:
         deadline = time.monotonic() + timeout

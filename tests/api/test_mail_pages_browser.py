@@ -230,8 +230,9 @@ def test_one_click_rsvps_seat_the_first_and_waitlist_the_second(
 
     going = {}
     for address in ("bea@rsvp.test", "cy@rsvp.test"):
-        # verification, proposal, then the invite (iMIP) with the one-click answers
-        invite = next(m for m in mailbox.wait_sync(address, 3) if is_imip(m))
+        # the invite (iMIP) with the one-click answers; the proposal, overtaken by the
+        # confirmation at once, may never have been mailed
+        invite = mailbox.wait_sync_for(address, is_imip)
         going[address] = one_click_links(invite)[0]
         assert going[address] == mailbox.link(invite, "/a/")
 
