@@ -21,7 +21,8 @@ TOKEN_PREFIX = "rdv"  # noqa: S105 - a recognisable prefix, not a secret
 MAX_TOKENS_PER_USER = 50
 
 
-def _same_address(a: str | None, b: str | None) -> bool:
+def same_address(a: str | None, b: str | None) -> bool:
+    """Addresses compared as mail services compare them: without case."""
     return (a or "").casefold() == (b or "").casefold()
 
 
@@ -29,7 +30,7 @@ async def verify_email(user_id: int, email: str) -> bool:
     """Mark the user's e-mail verified if it is still `email`; whether it was. Called
     (in a transaction) by mail's verification link."""
     me = await queries.person(user_id)
-    if me is None or not me["email"] or not _same_address(me["email"], email):
+    if me is None or not me["email"] or not same_address(me["email"], email):
         return False
     await queries.mark_email_verified(user_id)
     return True
@@ -84,9 +85,8 @@ async def update_user(user_id: int, data: UserUpdate, place: GeocodeResult | Non
     if data.email is not msgspec.UNSET:
         changes[UserRow.email] = data.email
         before = await queries.person(user_id)
-        # Addresses are compared as mail services do, without case: a new spelling of
-        # the same address stays verified.
-        email_changed = before is not None and not _same_address(before["email"], data.email)
+        # a new spelling of the same address stays verified
+        email_changed = before is not None and not same_address(before["email"], data.email)
         if email_changed:
             changes[UserRow.email_verified] = False
     if data.email_notifications is not msgspec.UNSET:

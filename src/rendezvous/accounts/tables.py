@@ -10,7 +10,7 @@ class User(Table, tablename="app_user"):
     name = Varchar(length=100)
     email = Varchar(length=254, null=True, default=None)
     # Nothing but the verification mail goes to an address before its owner confirms it
-    # (mail.verification); a new address starts unverified.
+    # (mail.outgoing); a new address starts unverified.
     email_verified = Boolean(default=False)
     email_notifications = Boolean(default=True)
     region = Varchar(length=200, null=True, default=None)

@@ -156,10 +156,13 @@ async def invite_source(event_id: int) -> InviteSource:
 
 
 def invite_for(
-    source: InviteSource, member_id: int, stamp: datetime, organizer: ics.Person | None = None
+    source: InviteSource,
+    member_id: int | None,
+    stamp: datetime,
+    organizer: ics.Person | None = None,
 ) -> bytes:
-    """One member's invite: everyone in the group as an attendee, that member asked to
-    answer; METHOD:CANCEL once the event is cancelled. `organizer` replaces the
+    """One member's invite: everyone in the group as an attendee, that member (if any)
+    asked to answer; METHOD:CANCEL once the event is cancelled. `organizer` replaces the
     proposer as ORGANIZER (a mailed invite names the address its answers go to)."""
     row, proposer = source.row, source.proposer
     attendees = tuple(
@@ -187,7 +190,7 @@ def invites_for(
     """Each member's mailed invite: as invite_for, with ORGANIZER their own reply address
     (`mailto:` URIs by member) named `organizer`. Written once for the group, then
     addressed to each member (ics.addressed)."""
-    shared = invite_for(source, 0, stamp, ics.Person(_ORGANIZER_TO_COME, organizer))
+    shared = invite_for(source, None, stamp, ics.Person(_ORGANIZER_TO_COME, organizer))
     members = {m["user_id"]: m for m in source.members}
     return {
         user_id: ics.addressed(

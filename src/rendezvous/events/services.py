@@ -215,12 +215,17 @@ async def _update_event(access: Access, data: EventUpdate, venue_at: Point) -> E
     return await _reread(event_id)
 
 
-@transactional
-async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
+async def _open_ballot(event_id: int) -> set[int]:
+    """Lock the event for a vote: its time options' ids, while voting is open."""
     event = await queries.lock_event(event_id)
     if event["status"] != "proposed":
         raise Conflict(f"Voting is closed: the event is {event['status']}")
-    known = {option["id"] for option in await queries.option_rows([event_id])}
+    return {option["id"] for option in await queries.option_rows([event_id])}
+
+
+@transactional
+async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
+    known = await _open_ballot(event_id)
     foreign = sorted(set(data.votes) - known)
     if foreign:
         raise Invalid(f"Not time options of this event: {', '.join(map(str, foreign))}")
@@ -232,10 +237,7 @@ async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
 @transactional
 async def put_vote(event_id: int, user_id: int, option_id: int, choice: str) -> MyVotes:
     """Vote on one time option (a one-click link), leaving the member's other votes."""
-    event = await queries.lock_event(event_id)
-    if event["status"] != "proposed":
-        raise Conflict(f"Voting is closed: the event is {event['status']}")
-    if option_id not in {option["id"] for option in await queries.option_rows([event_id])}:
+    if option_id not in await _open_ballot(event_id):
         raise NotFound("That time option is no longer part of this event")
     await queries.put_vote(event_id, user_id, option_id, choice)
     return MyVotes(votes=await queries.votes_of(event_id, user_id))  # type: ignore[arg-type]

@@ -19,16 +19,14 @@ from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, DomainError, NotFound
 from rendezvous.core.http_errors import status_of
 from rendezvous.core.locks import KeyedLock
-from rendezvous.core.tokens import hash_secret
 from rendezvous.events import queries as events
 from rendezvous.events import rsvps
 from rendezvous.events import services as event_services
 from rendezvous.events.schemas import Choice, RsvpIn
 from rendezvous.groups import queries as groups
-from rendezvous.mail import queries
+from rendezvous.mail import links
 from rendezvous.mail.messages import when
 
-MAX_SECRET = 100
 CHOICE_WORDS = {"yes": "Yes", "maybe": "Maybe", "no": "No"}
 
 
@@ -51,9 +49,7 @@ class _Found:
 
 
 async def _find(secret: str, action_prefix: str) -> _Found | None:
-    if not secret.isascii() or len(secret) > MAX_SECRET:
-        return None
-    link = await queries.link_by_hash(hash_secret(secret))
+    link = await links.find(secret)
     if link is None or not link["action"].startswith(action_prefix) or link["event"] is None:
         return None
     event = await events.event_row(link["event"])
@@ -170,15 +166,13 @@ def _outcome(heading: str, message: str) -> Page:
 
 
 async def _verification(secret: str) -> dict[str, Any] | None:
-    if not secret.isascii() or len(secret) > MAX_SECRET:
-        return None
-    link = await queries.link_by_hash(hash_secret(secret))
+    link = await links.find(secret)
     if link is None or link["action"] != "verify":
         return None
     if link["expires_at"] is None or link["expires_at"] <= datetime.now(UTC):
         return None
     person = await accounts.person(link["user"])
-    if person is None or (person["email"] or "").casefold() != link["email"].casefold():
+    if person is None or not accounts_services.same_address(person["email"], link["email"]):
         return None  # the address changed since: this link verified the old one
     return link
 

@@ -15,7 +15,15 @@ from rendezvous.mail import queries
 from rendezvous.settings import get_settings
 
 VERIFY_FOR = timedelta(days=7)
+MAX_SECRET = 100  # longer, or not ASCII: no secret of ours, refused without a look-up
 REPLY_PREFIX = "rsvp-"  # no "+": some mail services strip what follows one
+
+
+async def find(secret: str) -> dict[str, Any] | None:
+    """The link a secret from a mail names (id, user, event, action, email, expires_at)."""
+    if not secret.isascii() or len(secret) > MAX_SECRET:
+        return None
+    return await queries.link_by_hash(hash_secret(secret))
 
 
 def scope(user_id: int, event_id: int, action: str) -> str:

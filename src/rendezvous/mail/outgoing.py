@@ -25,6 +25,7 @@ from typing import Any
 import anyio.to_process
 
 from rendezvous.accounts import queries as accounts
+from rendezvous.accounts import services as accounts_services
 from rendezvous.accounts.announce import EMAIL_SET
 from rendezvous.accounts.server_key import ServerKey
 from rendezvous.calendars import services as calendars
@@ -110,7 +111,7 @@ class Mailer:
     async def verification(self, item: Item) -> None:
         user_id, email = item.payload["user_id"], item.payload["email"]
         person = await accounts.person(user_id)
-        if person is None or (person["email"] or "").casefold() != email.casefold():
+        if person is None or not accounts_services.same_address(person["email"], email):
             return  # the address changed again since: its own item verifies it
         if person["email_verified"]:
             return

@@ -11,16 +11,14 @@ from rendezvous.accounts import queries as accounts
 from rendezvous.calendars import services as calendars
 from rendezvous.core.errors import Forbidden, NotFound
 from rendezvous.core.locks import KeyedLock
-from rendezvous.core.tokens import hash_secret
 from rendezvous.events import queries as events
 from rendezvous.groups import queries as groups
-from rendezvous.mail import queries
+from rendezvous.mail import links
 
 
 async def _link(secret: str) -> dict[str, Any] | None:
-    if not secret.isascii() or len(secret) > 100:
-        return None
-    link = await queries.link_by_hash(hash_secret(secret.lower()))
+    # lowercase, as made: a mail system may have changed the address's case
+    link = await links.find(secret.lower())
     return link if link is not None and link["action"] == "reply" else None
 
 
