@@ -20,6 +20,8 @@ from rendezvous.settings import get_settings
 
 log = logging.getLogger("rendezvous.outbox")
 
+STOP_WITHIN_S = 10.0  # well inside uvicorn's graceful shutdown (30 s)
+
 
 @contextlib.asynccontextmanager
 async def running_worker() -> AsyncIterator[Worker]:
@@ -32,9 +34,14 @@ async def running_worker() -> AsyncIterator[Worker]:
     try:
         yield worker
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        worker.stop()
+        try:
+            async with asyncio.timeout(STOP_WITHIN_S):
+                await asyncio.shield(task)
+        except TimeoutError:  # a large group's mail still rendering: its lease will end
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await mailer.close()
 
 

@@ -83,21 +83,34 @@ class Worker:
         self._batch = batch
         self._lease = lease
         self._pruned_at = 0.0
+        self._stopping = False
+        self._wake: asyncio.Event | None = None
+
+    def stop(self) -> None:
+        """Return from `run` once the batch in hand is done. Cancelling the worker
+        instead could catch it starting a transaction, and on PostgreSQL leave a pooled
+        connection taken for good (closing the pool then waits for it forever)."""
+        self._stopping = True
+        if self._wake is not None:
+            self._wake.set()
 
     async def run(self) -> None:
-        """Carry out due items until cancelled, waking on a commit in this process, on
-        PostgreSQL's NOTIFY from any other, or every `poll_s` seconds."""
+        """Carry out due items until stopped (or cancelled), waking on a commit in this
+        process, on PostgreSQL's NOTIFY from any other, or every `poll_s` seconds."""
         with DOORBELL.listening() as wake:
+            self._wake = wake
             async with self._notifications(wake):
-                while True:
+                while not self._stopping:
                     wake.clear()
                     try:
-                        while await self.run_once():
+                        while not self._stopping and await self.run_once():
                             pass
                     except Exception as exc:  # the database went away: wait, then again
                         log.warning("outbox worker: %s", _reason(exc))
                     # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
                     # cancellation that arrives as the event is set, and never stop.
+                    if self._stopping:
+                        break
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._poll_s):
                             await wake.wait()
