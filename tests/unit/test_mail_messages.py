@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rendezvous.core.times import when
 from rendezvous.mail.messages import (
     Links,
     Meetup,
@@ -34,7 +35,6 @@ from rendezvous.mail.messages import (
     proposal,
     reminder,
     verification,
-    when,
 )
 
 SENDER = Sender("Rendezvous", "invites@meet.example.org")

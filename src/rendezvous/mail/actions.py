@@ -19,13 +19,13 @@ from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, DomainError, NotFound
 from rendezvous.core.http_errors import status_of
 from rendezvous.core.locks import KeyedLock
+from rendezvous.core.times import when
 from rendezvous.events import queries as events
 from rendezvous.events import rsvps
 from rendezvous.events import services as event_services
 from rendezvous.events.schemas import Choice, RsvpIn
 from rendezvous.groups import queries as groups
 from rendezvous.mail import links
-from rendezvous.mail.messages import when
 
 CHOICE_WORDS = {"yes": "Yes", "maybe": "Maybe", "no": "No"}
 

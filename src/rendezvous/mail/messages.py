@@ -11,25 +11,19 @@ import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP
 from functools import cache
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from rendezvous.core import times
+
 Change = Literal["confirmed", "updated", "cancelled"]
 Answer = Literal["yes", "maybe"]
-
-# Named here, not through the locale, so that a server's LC_TIME never changes a mail.
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 
 # What must never reach a header or a one-line field: C0 and C1 controls (CR, LF, NEL among
 # them), the Unicode line and paragraph separators, bidirectional overrides (which can make a
@@ -104,85 +98,6 @@ def environment() -> Environment:
     )
 
 
-# Times
-
-
-def _zone(name: str) -> tzinfo:
-    # A zone this Python does not know must not stop a mail: UTC is still right, only less
-    # friendly.
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        return UTC
-
-
-def _local(moment: datetime, zone: tzinfo) -> datetime:
-    if moment.utcoffset() is None:
-        raise ValueError(f"a time in a mail must be timezone-aware, not {moment!r}")
-    return moment.astimezone(zone)
-
-
-def _abbreviation(local: datetime) -> str:
-    """GMT, BST, EST...; where the zone has no letters (Asia/Dubai says "+04"), UTC+4."""
-    name = local.tzname() or ""
-    if name and name[0] not in "+-":
-        return name
-    offset = local.utcoffset() or timedelta()
-    sign = "-" if offset < timedelta() else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    hours, minutes = divmod(minutes, 60)
-    return f"UTC{sign}{hours}:{minutes:02}" if minutes else f"UTC{sign}{hours}"
-
-
-def _day(local: datetime) -> str:
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
-
-
-def _clock(local: datetime) -> str:
-    return f"{local:%H:%M}"
-
-
-def when(start: datetime, end: datetime | None, tz: str) -> str:
-    """A time span as people read it, in zone `tz`.
-
-    "Saturday 14 March 2026, 11:00-16:00 GMT" (with an en dash); across midnight or a change
-    of clocks, each end says what it needs: "Saturday 14 March 2026, 18:00 - Sunday 15 March
-    2026, 16:00 GMT".
-    """
-    zone = _zone(tz)
-    first = _local(start, zone)
-    if end is None or end <= start:
-        return f"{_day(first)}, {_clock(first)} {_abbreviation(first)}"
-    last = _local(end, zone)
-    # An evening that ends at midnight is still that evening.
-    ends_at_midnight = last.time() == datetime.min.time() and (
-        last.date() - first.date() == timedelta(days=1)
-    )
-    if last.date() == first.date() or (ends_at_midnight and end - start < timedelta(days=1)):
-        if _abbreviation(first) == _abbreviation(last):
-            return f"{_day(first)}, {_clock(first)}{_DASH}{_clock(last)} {_abbreviation(last)}"
-        return (
-            f"{_day(first)}, {_clock(first)} {_abbreviation(first)}"
-            f" {_DASH} {_clock(last)} {_abbreviation(last)}"
-        )
-    opening = f"{_day(first)}, {_clock(first)}"
-    if _abbreviation(first) != _abbreviation(last):
-        opening += f" {_abbreviation(first)}"
-    return f"{opening} {_DASH} {_day(last)}, {_clock(last)} {_abbreviation(last)}"
-
-
-def _short(start: datetime, tz: str) -> str:
-    """For subjects: "Sat 14 Mar 2026 11:00 (GMT)"."""
-    local = _local(start, _zone(tz))
-    day = _DAYS[local.weekday()][:3]
-    month = _MONTHS[local.month - 1][:3]
-    return f"{day} {local.day} {month} {local.year} {_clock(local)} ({_abbreviation(local)})"
-
-
-def _day_label(local: datetime) -> str:
-    return f"{local.day} {_MONTHS[local.month - 1]}"
-
-
 # Member-written text
 
 
@@ -252,7 +167,7 @@ def _message(
     if reply_to is not None:
         message["Reply-To"] = reply_to
     message["Subject"] = _one_line(subject)
-    message["Date"] = _local(now, UTC)
+    message["Date"] = times.localised(now, UTC)
     message["Message-ID"] = message_id
     message["MIME-Version"] = "1.0"
     message["Auto-Submitted"] = "auto-generated"
@@ -277,7 +192,9 @@ def _meetup_context(meetup: Meetup, recipient: Recipient) -> dict[str, object]:
         "location": _one_line(meetup.location or "") or None,
         "url": meetup.url,
         "when": (
-            when(meetup.start, meetup.end, recipient.timezone) if meetup.start is not None else None
+            times.when(meetup.start, meetup.end, recipient.timezone)
+            if meetup.start is not None
+            else None
         ),
         "zone": recipient.timezone,
         "own_zone": recipient.timezone != meetup.timezone,
@@ -303,7 +220,7 @@ def verification(
         "greeting": _greeting(recipient.name),
         "link": link,
         "valid_for": "1 day" if days == 1 else f"{days} days",
-        "expires": when(expires, None, recipient.timezone),
+        "expires": times.when(expires, None, recipient.timezone),
         "group": None,
     }
     text, html = _render("verification", context)
@@ -328,12 +245,12 @@ def proposal(
 ) -> EmailMessage:
     """A new meetup poll: each time option in the recipient's zone, with one-click votes."""
     proposer = _one_line(proposer) or "Someone"
-    zone = _zone(recipient.timezone)
-    starts = [_local(option.start, zone) for option in options]
+    zone = times.zone_of(recipient.timezone)
+    starts = [times.localised(option.start, zone) for option in options]
     # Two options on one day are told apart by their time.
     days = [local.date() for local in starts]
     labels = [
-        _day_label(local) + (f", {_clock(local)}" if days.count(local.date()) > 1 else "")
+        times.day_label(local) + (f", {times.clock(local)}" if days.count(local.date()) > 1 else "")
         for local in starts
     ]
     what = "a few dates" if len(options) > 1 else "a date"
@@ -343,7 +260,7 @@ def proposal(
         "proposer": proposer,
         "options": [
             {
-                "when": when(option.start, option.end, recipient.timezone),
+                "when": times.when(option.start, option.end, recipient.timezone),
                 "label": label,
                 "yes": option.links.yes,
                 "maybe": option.links.maybe,
@@ -390,7 +307,7 @@ def invitation(
     prefix = {"confirmed": "Invitation", "updated": "Updated", "cancelled": "Cancelled"}[change]
     subject = f"{prefix}: {meetup.title}"
     if meetup.start is not None:
-        subject += f" — {_short(meetup.start, recipient.timezone)}"
+        subject += f" — {times.short(meetup.start, recipient.timezone)}"
     context = _meetup_context(meetup, recipient) | {
         "subject": _one_line(subject),
         "proposer": proposer,
@@ -452,17 +369,17 @@ def reminder(
     from `now`, the mail's Date, in the recipient's zone."""
     subject = f"Reminder: {meetup.title}"
     if meetup.start is not None:
-        zone = _zone(recipient.timezone)
-        start, today = _local(meetup.start, zone), _local(now, zone)
+        zone = times.zone_of(recipient.timezone)
+        start, today = times.localised(meetup.start, zone), times.localised(now, zone)
         ahead = (start.date() - today.date()).days
         soon = timedelta() <= meetup.start - now <= timedelta(hours=36)
         if soon and ahead == 0:
-            subject += f" is today at {_clock(start)}"
+            subject += f" is today at {times.clock(start)}"
         elif soon and ahead == 1:
-            subject += f" is tomorrow at {_clock(start)}"
+            subject += f" is tomorrow at {times.clock(start)}"
         else:
-            weekday = _DAYS[start.weekday()]
-            subject += f" is on {weekday} {_day_label(start)} at {_clock(start)}"
+            weekday = times.DAYS[start.weekday()]
+            subject += f" is on {weekday} {times.day_label(start)} at {times.clock(start)}"
     context = _meetup_context(meetup, recipient) | {
         "subject": _one_line(subject),
         "answer": answer,
