@@ -53,6 +53,9 @@ from tests.mailbox import MAILBOX, Mailbox  # noqa: E402
 
 os.environ["RENDEZVOUS_MAIL_URL"] = MAILBOX.url
 os.environ["RENDEZVOUS_MAIL_FROM"] = "Rendezvous <invites@meet.test>"
+# Webhook tests post to receivers on loopback (tests/webhook_receiver.py);
+# tests/api/test_webhooks.py checks the guard with it off.
+os.environ["RENDEZVOUS_WEBHOOK_ALLOW_PRIVATE"] = "true"
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -37,6 +37,7 @@ from rendezvous.geo.deps import geocoding, provide_geocoder, provide_meeting_pla
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.mail import controllers as mail
 from rendezvous.settings import get_settings
+from rendezvous.webhooks.controllers import WebhookController
 from rendezvous.worker import outbox_worker
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -82,6 +83,7 @@ def create_app() -> Litestar:
             FeedController,
             *flows.ROUTES,
             *mail.ROUTES,
+            WebhookController,
         ],
         lifespan=[
             database,

@@ -1,5 +1,7 @@
 """Changes that reach across slices, each in one transaction, with their routes.
 
+- Deleting a group (DELETE /groups/{id}): webhooks drops its chats' deliveries still
+  waiting, groups deletes the group (its events, destinations and the rest go with it).
 - A member leaving or being removed (DELETE /groups/{id}/members/{user_id}): groups drops
   the membership, events withdraws their answers (passing their seats on) and votes.
 - A profile edit (PATCH /me): accounts changes the person, and each of their groups is
@@ -21,8 +23,15 @@ from rendezvous.core.openapi import errors
 from rendezvous.events import rsvps as events
 from rendezvous.groups import queries as groups_queries
 from rendezvous.groups import services as groups
-from rendezvous.groups.guards import requires_member
+from rendezvous.groups.guards import requires_group_owner, requires_member
 from rendezvous.groups.schemas import GroupId, MemberId
+from rendezvous.webhooks import services as webhooks
+
+
+@transactional
+async def delete_group(group_id: int) -> None:
+    await webhooks.forget_group(group_id)
+    await groups.delete_group(group_id)
 
 
 @transactional
@@ -57,6 +66,18 @@ async def update_me(
 
 
 @delete(
+    "/groups/{group_id:int}",
+    operation_id="deleteGroup",
+    tags=["groups"],
+    guards=[requires_group_owner],
+    responses=errors(400, 401, 403, 404),
+)
+async def delete_group_route(group_id: GroupId) -> None:
+    """Delete a group with its members, invites, events and chat webhooks (owners)."""
+    await delete_group(group_id)
+
+
+@delete(
     "/groups/{group_id:int}/members/{user_id:int}",
     operation_id="removeMember",
     tags=["groups"],
@@ -70,4 +91,4 @@ async def leave_or_remove(request: AuthedRequest, group_id: GroupId, user_id: Me
     await remove_member(group_id, request.user.id, user_id)
 
 
-ROUTES = [update_me, leave_or_remove]
+ROUTES = [update_me, delete_group_route, leave_or_remove]

@@ -16,5 +16,6 @@ APP_REGISTRY = AppRegistry(
         "rendezvous.geo.piccolo_app",
         "rendezvous.calendars.piccolo_app",
         "rendezvous.mail.piccolo_app",
+        "rendezvous.webhooks.piccolo_app",
     ]
 )

@@ -126,6 +126,13 @@ def _int(name: str, default: int, low: int, high: int) -> int:
     return value
 
 
+def _bool(name: str) -> bool:
+    value = os.environ.get(name, "").strip().lower() or "false"
+    if value not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigurationError(f"{name} must be true or false, not {value!r}")
+    return value in ("true", "1", "yes")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database: DatabaseConfig
@@ -148,6 +155,9 @@ class Settings:
     mail_from: str = DEFAULT_MAIL_FROM
     # How long before a confirmed meetup's start its reminder goes out; 0: none.
     reminder_hours: int = 24
+    # Lets webhooks reach private, loopback and link-local addresses, and plain http
+    # (self-hosted chat on a LAN; tests).
+    webhook_allow_private: bool = False
 
     @property
     def mail_from_address(self) -> str:
@@ -216,6 +226,7 @@ def load_settings() -> Settings:
         mail=parse_mail_url(os.environ.get("RENDEZVOUS_MAIL_URL", "").strip() or DEFAULT_MAIL_URL),
         mail_from=mail_from,
         reminder_hours=_int("RENDEZVOUS_REMINDER_HOURS", 24, 0, 24 * 365),
+        webhook_allow_private=_bool("RENDEZVOUS_WEBHOOK_ALLOW_PRIVATE"),
     )
 
 

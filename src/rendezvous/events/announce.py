@@ -1,5 +1,5 @@
 """What changes to events tell the rest of the house: one function per change, each
-writing an outbox item in the change's transaction. Mail (and later chat webhooks)
+writing an outbox item in the change's transaction. Mail and chat webhooks
 subscribe to the kinds; events knows nothing of them.
 
 Items name the event, who caused the change, and the event's `sequence` after it, so
@@ -7,7 +7,9 @@ that a subscriber can tell an announcement that a later change has overtaken."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from rendezvous.outbox import services as outbox
 from rendezvous.settings import get_settings
@@ -18,6 +20,7 @@ UPDATED = "event.updated"
 CANCELLED = "event.cancelled"
 PROMOTED = "waitlist.promoted"
 REMINDER = "event.reminder"
+RSVP_CHANGED = "rsvp.changed"
 
 
 def _reminders_of(event_id: int) -> str:
@@ -63,3 +66,9 @@ async def promoted(event_id: int, user_ids: list[int]) -> None:
     await outbox.put_all(
         [outbox.Entry(PROMOTED, {"event_id": event_id, "user_id": user_id}) for user_id in user_ids]
     )
+
+
+async def rsvp_changed(event_id: int, user_id: int, answer: Mapping[str, Any] | None) -> None:
+    """A member answered (`answer`: status, guests, waitlisted) or took their answer back
+    (None)."""
+    await outbox.put(RSVP_CHANGED, {"event_id": event_id, "user_id": user_id, "rsvp": answer})

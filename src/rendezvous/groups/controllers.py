@@ -1,5 +1,6 @@
-"""HTTP handlers for groups, members and invites. (Leaving or removing a member, which
-withdraws their answers to the group's events too, is in rendezvous.flows.)"""
+"""HTTP handlers for groups, members and invites. (Deleting a group, which drops its
+chats' waiting deliveries too, and leaving or removing a member, which withdraws their
+answers to the group's events, are in rendezvous.flows.)"""
 
 from __future__ import annotations
 
@@ -77,16 +78,6 @@ class GroupController(Controller):
     ) -> Group:
         """Rename or re-describe a group (owners and admins)."""
         return await services.update_group(group_id, caller_role, data)
-
-    @delete(
-        "/{group_id:int}",
-        operation_id="deleteGroup",
-        guards=[requires_group_owner],
-        responses=errors(400, 401, 403, 404),
-    )
-    async def delete_group(self, group_id: GroupId) -> None:
-        """Delete a group with its memberships and invites (owners)."""
-        await services.delete_group(group_id)
 
     @patch(
         "/{group_id:int}/members/{user_id:int}",

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from rendezvous.core.db.engines import Postgres, get_engine
 from rendezvous.core.db.sql import fetch
@@ -19,10 +19,19 @@ CHANNEL = "rendezvous_outbox"
 # this is on the write path of confirm, RSVPs and sign-ups; Piccolo's builder took longer
 # to write the INSERT than the database took to run it (bench/README.md, Mail).
 _INSERT = (
-    "INSERT INTO outbox (kind, payload, dedupe_key, next_attempt_at, created_at, state, "
-    "attempts) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING"
+    "INSERT INTO outbox (kind, payload, dedupe_key, next_attempt_at, topic, label, "
+    "created_at, state, attempts) VALUES {} ON CONFLICT (dedupe_key) DO NOTHING"
 )
-_ROW = "({}, {}, {}, {}, {}, 'pending', 0)"
+_ROW = "({}, {}, {}, {}, {}, {}, {}, 'pending', 0)"
+
+
+class NewItem(NamedTuple):
+    kind: str
+    payload: str  # JSON
+    key: str | None
+    due: datetime
+    topic: str | None
+    label: str | None
 
 
 @functools.lru_cache(maxsize=64)
@@ -30,12 +39,12 @@ def _insert(rows: int) -> str:
     return _INSERT.replace("{}", ", ".join([_ROW] * rows), 1)
 
 
-async def put(rows: Sequence[tuple[str, str, str | None, datetime]], now: datetime) -> None:
-    """Write items (kind, JSON payload, dedupe key, due) in the running transaction, in
-    one statement; an item whose key is taken is not written."""
+async def put(rows: Sequence[NewItem], now: datetime) -> None:
+    """Write items in the running transaction, in one statement; an item whose key is
+    taken is not written."""
     args: list[Any] = []
-    for kind, payload, key, due in rows:
-        args += [kind, payload, key, due, now]
+    for row in rows:
+        args += [*row, now]
     await fetch(_insert(len(rows)), *args)
     if isinstance(get_engine(), Postgres):
         # Delivered when (and only if) the transaction commits, to every listening process.
@@ -50,11 +59,53 @@ async def withdraw_pending(key_prefix: str) -> None:
     )
 
 
+async def withdraw_topics(topics: Sequence[str]) -> None:
+    await OutboxItem.delete().where(
+        (OutboxItem.state == "pending") & OutboxItem.topic.is_in(list(topics))
+    )
+
+
+async def topic_page(topic: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One owner's items, newest first, and how many it has."""
+    rows = (
+        await OutboxItem.select(
+            OutboxItem.id,
+            OutboxItem.label,
+            OutboxItem.state,
+            OutboxItem.attempts,
+            OutboxItem.last_code,
+            OutboxItem.created_at,
+            OutboxItem.finished_at,
+        )
+        .where(OutboxItem.topic == topic)
+        .order_by(OutboxItem.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+    )
+    return rows, await OutboxItem.count().where(OutboxItem.topic == topic)
+
+
 async def any_due(kinds: Sequence[str], now: datetime) -> bool:
     """Whether a claim would find something: a read, so that an idle worker never waits
     for SQLite's write lock."""
     row = await OutboxItem.select(OutboxItem.id).where(_claimable(kinds, now)).first()
     return row is not None
+
+
+async def next_due(kinds: Sequence[str], now: datetime) -> datetime | None:
+    """When the earliest pending item of these kinds that nobody holds is due (the
+    outbox_due index)."""
+    row = (
+        await OutboxItem.select(OutboxItem.next_attempt_at)
+        .where(
+            (OutboxItem.state == "pending")
+            & OutboxItem.kind.is_in(list(kinds))
+            & (OutboxItem.leased_until.is_null() | (OutboxItem.leased_until < now))
+        )
+        .order_by(OutboxItem.next_attempt_at)
+        .first()
+    )
+    return row["next_attempt_at"] if row else None
 
 
 def _claimable(kinds: Sequence[str], now: datetime) -> Any:
@@ -97,36 +148,44 @@ async def claim(
     return rows
 
 
-async def finish(ids: Sequence[int], now: datetime) -> None:
-    """Done: the item keeps its key (so that it is not written again) until pruned, but
-    not its payload, which for a mail is the whole message (bench/README.md, Mail)."""
-    await OutboxItem.update(
-        {
-            OutboxItem.state: "done",
-            OutboxItem.finished_at: now,
-            OutboxItem.leased_until: None,
-            OutboxItem.payload: "",
-        }
-    ).where(OutboxItem.id.is_in(list(ids)))
+async def finish(done: Mapping[int, int | None], now: datetime) -> None:
+    """Done (item id -> the other side's code): the item keeps its key (so that it is not
+    written again) until pruned, but not its payload, which for a mail is the whole
+    message (bench/README.md, Mail). One statement per code, and mostly there is one."""
+    by_code: dict[int | None, list[int]] = {}
+    for item_id, code in done.items():
+        by_code.setdefault(code, []).append(item_id)
+    for code, ids in by_code.items():
+        await OutboxItem.update(
+            {
+                OutboxItem.state: "done",
+                OutboxItem.finished_at: now,
+                OutboxItem.leased_until: None,
+                OutboxItem.payload: "",
+                OutboxItem.last_code: code,
+            }
+        ).where(OutboxItem.id.is_in(ids))
 
 
-async def retry_at(item_id: int, at: datetime, error: str) -> None:
+async def retry_at(item_id: int, at: datetime, error: str, code: int | None) -> None:
     await OutboxItem.update(
         {
             OutboxItem.next_attempt_at: at,
             OutboxItem.leased_until: None,
             OutboxItem.last_error: error[:2000],
+            OutboxItem.last_code: code,
         }
     ).where(OutboxItem.id == item_id)
 
 
-async def fail(item_id: int, now: datetime, error: str) -> None:
+async def fail(item_id: int, now: datetime, error: str, code: int | None) -> None:
     await OutboxItem.update(
         {
             OutboxItem.state: "failed",
             OutboxItem.finished_at: now,
             OutboxItem.leased_until: None,
             OutboxItem.last_error: error[:2000],
+            OutboxItem.last_code: code,
         }
     ).where(OutboxItem.id == item_id)
 

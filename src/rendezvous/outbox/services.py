@@ -31,6 +31,8 @@ class Entry:
     payload: Mapping[str, Any]
     key: str | None = None
     due_at: datetime | None = None
+    topic: str | None = None  # whose item it is (see OutboxItem.topic)
+    label: str | None = None
 
 
 async def put(
@@ -52,7 +54,14 @@ async def put_all(entries: Sequence[Entry]) -> None:
     now = datetime.now(UTC)
     await queries.put(
         [
-            (e.kind, msgspec.json.encode(e.payload).decode(), e.key, e.due_at or now)
+            queries.NewItem(
+                e.kind,
+                msgspec.json.encode(e.payload).decode(),
+                e.key,
+                e.due_at or now,
+                e.topic,
+                e.label,
+            )
             for e in entries
         ],
         now,
@@ -65,3 +74,16 @@ async def withdraw(key_prefix: str) -> None:
     reminder); those already carried out stay as they were."""
     _in_transaction()
     await queries.withdraw_pending(key_prefix)
+
+
+async def withdraw_topics(topics: Sequence[str]) -> None:
+    """Drop the pending items of these owners (a deleted webhook's deliveries)."""
+    _in_transaction()
+    if topics:
+        await queries.withdraw_topics(topics)
+
+
+async def page_of(topic: str, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One owner's items, newest first (id, label, state, attempts, last_code, created_at,
+    finished_at), and how many it has."""
+    return await queries.topic_page(topic, limit, offset)

@@ -1,4 +1,4 @@
-"""The outbox: side effects (mails, later webhook deliveries) waiting to be carried out."""
+"""The outbox: side effects (mails, webhook deliveries) waiting to be carried out."""
 
 from piccolo.columns import BigSerial, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
@@ -26,3 +26,10 @@ class OutboxItem(Table, tablename="outbox"):
     created_at = Timestamptz()
     finished_at = Timestamptz(null=True, default=None, index=True)
     last_error = Text(null=True, default=None)
+    # The other side's status code on the last attempt (HTTP's, for webhook deliveries).
+    last_code = Integer(null=True, default=None)
+    # Whose item it is ("webhook:12"), so that its owner can list and withdraw its items,
+    # and what it is about ("event.confirmed"), for such a listing: the payload of a done
+    # item is gone.
+    topic = Varchar(length=100, null=True, default=None, index=True)
+    label = Varchar(length=50, null=True, default=None)

@@ -17,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import asyncpg
 import msgspec
@@ -44,11 +44,22 @@ PRUNE_EVERY_S = 3600.0
 
 
 class Retry(Exception):
-    """The handler could not do it now (a server down, a 4xx): try again later."""
+    """The handler could not do it now (a server down, a 4xx): try again later, after
+    `after` if given (the other side asked for it, or the kind keeps its own schedule),
+    else after the outbox's back-off. `code` is the other side's answer, if any."""
+
+    def __init__(self, reason: str, *, after: timedelta | None = None, code: int | None = None):
+        super().__init__(reason)
+        self.after = after
+        self.code = code
 
 
 class Failed(Exception):
     """The handler can never do it (a 5xx, a vanished recipient): give up."""
+
+    def __init__(self, reason: str, *, code: int | None = None):
+        super().__init__(reason)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +71,8 @@ class Item:
     created_at: datetime
 
 
-Handler = Callable[[Item], Awaitable[None]]
+# Returns the other side's code (an HTTP status), if there is one to keep.
+Handler = Callable[[Item], Awaitable[int | None]]
 
 
 def backoff(attempts: int) -> timedelta:
@@ -75,8 +87,12 @@ class Worker:
         poll_s: float = POLL_S,
         batch: int = BATCH,
         lease: timedelta = LEASE,
+        parallel: Mapping[str, int] | None = None,
     ) -> None:
         self._handlers = dict(handlers)
+        # Kinds whose items may be carried out side by side, at most so many at once
+        # (webhook deliveries, each to its own server); the rest go one after another.
+        self._parallel = {kind: asyncio.Semaphore(n) for kind, n in (parallel or {}).items()}
         # Only items it can handle: a worker of an older release leaves newer kinds alone.
         self._kinds = sorted(self._handlers)
         self._poll_s = poll_s
@@ -96,15 +112,18 @@ class Worker:
 
     async def run(self) -> None:
         """Carry out due items until stopped (or cancelled), waking on a commit in this
-        process, on PostgreSQL's NOTIFY from any other, or every `poll_s` seconds."""
+        process, on PostgreSQL's NOTIFY from any other, when the next retry is due, or
+        every `poll_s` seconds."""
         with DOORBELL.listening() as wake:
             self._wake = wake
             async with self._notifications(wake):
                 while not self._stopping:
                     wake.clear()
+                    pause = self._poll_s
                     try:
                         while not self._stopping and await self.run_once():
                             pass
+                        pause = await self._until_next_due()
                     except Exception as exc:  # the database went away: wait, then again
                         log.warning("outbox worker: %s", _reason(exc))
                     # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
@@ -112,11 +131,20 @@ class Worker:
                     if self._stopping:
                         break
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self._poll_s):
+                        async with asyncio.timeout(pause):
                             await wake.wait()
                             # Woken by a commit: let the request that made it answer
                             # first, and the commits of a burst gather into one batch.
                             await asyncio.sleep(SETTLE_S)
+
+    async def _until_next_due(self) -> float:
+        """Seconds to sleep: until the next retry is due (a chat that asked to be tried
+        again in a second), at most `poll_s`."""
+        now = datetime.now(UTC)
+        due = await queries.next_due(self._kinds, now)
+        if due is None:
+            return self._poll_s
+        return min(self._poll_s, max((due - now).total_seconds(), SETTLE_S))
 
     async def run_once(self) -> int:
         """Carry out one batch of due items; how many there were."""
@@ -125,37 +153,63 @@ class Worker:
         if not await queries.any_due(self._kinds, now):
             return 0
         rows = await _claim(self._kinds, now, self._batch, self._lease)
-        done: list[int] = []
-        for row in rows:
-            item = Item(
+        items = [
+            Item(
                 row["id"],
                 row["kind"],
                 msgspec.json.decode(row["payload"]),
                 row["attempts"] + 1,
                 row["created_at"],
             )
-            if await self._carry_out(item):
-                done.append(item.id)
+            for row in rows
+        ]
+        outcomes = await self._carry_out_all(items)
+        done = {item_id: code for item_id, code in outcomes.items() if code is not False}
         if done:
             await _finish(done, datetime.now(UTC))
         return len(rows)
 
-    async def _carry_out(self, item: Item) -> bool:
+    async def _carry_out_all(self, items: list[Item]) -> dict[int, int | Literal[False] | None]:
+        """Each item's outcome: those of parallel kinds side by side, the others in turn."""
+        outcomes: dict[int, int | Literal[False] | None] = {}
+
+        async def in_turn(queue: list[Item]) -> None:
+            for item in queue:
+                outcomes[item.id] = await self._carry_out(item)
+
+        async def alongside(item: Item, room: asyncio.Semaphore) -> None:
+            async with room:
+                outcomes[item.id] = await self._carry_out(item)
+
+        serial = [item for item in items if item.kind not in self._parallel]
+        if len(serial) == len(items):
+            await in_turn(serial)
+            return outcomes
+        async with asyncio.TaskGroup() as group:
+            group.create_task(in_turn(serial))
+            for item in items:
+                if item.kind in self._parallel:
+                    group.create_task(alongside(item, self._parallel[item.kind]))
+        return outcomes
+
+    async def _carry_out(self, item: Item) -> int | Literal[False] | None:
+        """The code to keep once it is done; False if it is not done."""
         try:
             async with asyncio.timeout(HANDLER_TIMEOUT_S):
-                await self._handlers[item.kind](item)
+                code = await self._handlers[item.kind](item)
         except Failed as exc:
             log.error("outbox item %d (%s) failed for good: %s", item.id, item.kind, exc)
-            await _fail(item.id, datetime.now(UTC), str(exc))
+            await _fail(item.id, datetime.now(UTC), str(exc), exc.code)
             return False
         except Exception as exc:
             await self._retry(item, exc)
             return False
         log.info("outbox item %d (%s) done, attempt %d", item.id, item.kind, item.attempts)
-        return True
+        return code
 
     async def _retry(self, item: Item, exc: Exception) -> None:
         reason = _reason(exc)
+        code = exc.code if isinstance(exc, Retry) else None
         now = datetime.now(UTC)
         if now - item.created_at > GIVE_UP_AFTER:
             log.error(
@@ -165,9 +219,10 @@ class Worker:
                 item.attempts,
                 reason,
             )
-            await _fail(item.id, now, reason)
+            await _fail(item.id, now, reason, code)
             return
-        wait = backoff(item.attempts)
+        asked = exc.after if isinstance(exc, Retry) else None
+        wait = asked if asked is not None else backoff(item.attempts)
         level = logging.WARNING if isinstance(exc, Retry | TimeoutError) else logging.ERROR
         log.log(
             level,
@@ -179,7 +234,7 @@ class Worker:
             reason,
             exc_info=level == logging.ERROR,  # not an expected failure: a bug to see
         )
-        await _retry_at(item.id, now + wait, reason)
+        await _retry_at(item.id, now + wait, reason, code)
 
     def _maybe_prune(self) -> None:
         if time.monotonic() - self._pruned_at < PRUNE_EVERY_S:
@@ -228,18 +283,18 @@ async def _claim(
 
 
 @transactional
-async def _finish(ids: list[int], now: datetime) -> None:
-    await queries.finish(ids, now)
+async def _finish(done: dict[int, int | None], now: datetime) -> None:
+    await queries.finish(done, now)
 
 
 @transactional
-async def _retry_at(item_id: int, at: datetime, error: str) -> None:
-    await queries.retry_at(item_id, at, error)
+async def _retry_at(item_id: int, at: datetime, error: str, code: int | None) -> None:
+    await queries.retry_at(item_id, at, error, code)
 
 
 @transactional
-async def _fail(item_id: int, now: datetime, error: str) -> None:
-    await queries.fail(item_id, now, error)
+async def _fail(item_id: int, now: datetime, error: str, code: int | None) -> None:
+    await queries.fail(item_id, now, error, code)
 
 
 @transactional
