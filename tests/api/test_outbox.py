@@ -150,3 +150,83 @@ async def test_the_worker_wakes_on_a_commit_rather_than_its_next_poll(api: Api) 
     finally:
         worker.stop()  # it was asleep for another 60 s: stop() wakes it to return
         await asyncio.wait_for(task, 5)
+
+
+async def test_a_handler_keeps_its_code_and_may_say_when_to_retry(api: Api) -> None:
+    async def accepted(_: Item) -> int:
+        return 202
+
+    async def busy(_: Item) -> None:
+        raise Retry("429 slow down", after=timedelta(seconds=90), code=429)
+
+    async def refused(_: Item) -> None:
+        raise Failed("403 forbidden", code=403)
+
+    await put("test.accepted")
+    await put("test.busy")
+    await put("test.refused")
+    worker = Worker({"test.accepted": accepted, "test.busy": busy, "test.refused": refused})
+    assert await worker.run_once() == 3
+    done = await item("test.accepted")
+    assert (done["state"], done["last_code"]) == ("done", 202)
+    waiting = await item("test.busy")
+    assert (waiting["state"], waiting["last_code"]) == ("pending", 429)
+    wait = waiting["next_attempt_at"] - datetime.now(UTC)  # type: ignore[operator]
+    assert timedelta(seconds=80) < wait <= timedelta(seconds=90)  # not the back-off's 5 s
+    failed = await item("test.refused")
+    assert (failed["state"], failed["last_code"]) == ("failed", 403)
+
+
+async def test_parallel_kinds_are_carried_out_side_by_side(api: Api) -> None:
+    running = 0
+    most = 0
+    order: list[str] = []
+
+    async def side_by_side(_: Item) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await asyncio.sleep(0.05)
+        running -= 1
+
+    async def in_turn(item: Item) -> None:
+        order.append(item.payload["key"])
+        await asyncio.sleep(0.01)
+
+    for _ in range(6):
+        await put("test.parallel")
+    for n in range(3):
+        await serial(str(n))
+    worker = Worker(
+        {"test.parallel": side_by_side, "test.serial": in_turn}, parallel={"test.parallel": 3}
+    )
+    assert await worker.run_once() == 9
+    assert most == 3  # at most as many as allowed, and more than one
+    assert order == ["0", "1", "2"]  # the others still one after another, in order
+    assert {row["state"] for row in await queries.items()} == {"done"}
+
+
+@transactional
+async def serial(key: str) -> None:
+    await services.put("test.serial", {"key": key})
+
+
+async def test_the_worker_wakes_for_a_retry_due_before_its_next_poll(api: Api) -> None:
+    calls: list[float] = []
+
+    async def flaky(_: Item) -> None:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) == 1:
+            raise Retry("once more", after=timedelta(seconds=0.3))
+
+    await put("test.flaky")
+    worker = Worker({"test.flaky": flaky}, poll_s=30)
+    task = asyncio.create_task(worker.run())
+    try:
+        async with asyncio.timeout(5):
+            while len(calls) < 2:
+                await asyncio.sleep(0.02)
+    finally:
+        worker.stop()
+        await task
+    assert 0.25 < calls[1] - calls[0] < 2  # woken for it, not after the 30 s poll

@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rendezvous.core.text import one_line
 from rendezvous.core.times import when
 from rendezvous.mail.messages import (
     Links,
@@ -29,7 +30,6 @@ from rendezvous.mail.messages import (
     Option,
     Recipient,
     Sender,
-    _one_line,
     invitation,
     promoted,
     proposal,
@@ -195,7 +195,7 @@ def test_when_refuses_naive_times() -> None:
         when(datetime(2026, 3, 14, 11), None, "Europe/London")
 
 
-# _one_line
+# one_line
 
 
 def _breaks_a_line(character: str) -> bool:
@@ -205,21 +205,21 @@ def _breaks_a_line(character: str) -> bool:
 @given(st.text())
 @settings(max_examples=300)
 def test_one_line_leaves_one_clean_line(text: str) -> None:
-    line = _one_line(text)
+    line = one_line(text)
     assert not any(_breaks_a_line(c) for c in line)
     assert line == line.strip()
     assert "  " not in line
-    assert _one_line(line) == line
+    assert one_line(line) == line
 
 
 @given(st.lists(st.text(st.characters(categories=["L", "N", "P", "S"]), min_size=1), max_size=5))
 def test_one_line_keeps_ordinary_text(words: list[str]) -> None:
     text = " ".join(words)
-    assert _one_line(text) == text
+    assert one_line(text) == text
 
 
 def test_one_line_removes_bidi_overrides() -> None:
-    assert _one_line("Sarah\u202e\u2066 Jones\r\n") == "Sarah Jones"
+    assert one_line("Sarah\u202e\u2066 Jones\r\n") == "Sarah Jones"
 
 
 # Header safety
@@ -262,10 +262,10 @@ def test_any_title_and_name_stay_in_their_headers(title: str, name: str) -> None
     recipient = Recipient(name, LONDON.address, LONDON.timezone)
     parsed = parse(promoted(SENDER, recipient, meetup, "<s@m>", NOW))
     assert set(parsed.keys()) == TOP_HEADERS
-    assert same_text(parsed["Subject"], _one_line(f"A seat opened up: you're going to {title}"))
+    assert same_text(parsed["Subject"], one_line(f"A seat opened up: you're going to {title}"))
     (to,) = parsed["To"].addresses
     assert to.addr_spec == LONDON.address
-    assert same_text(to.display_name, _one_line(name))
+    assert same_text(to.display_name, one_line(name))
 
 
 def same_text(read: str, written: str) -> bool:

@@ -21,16 +21,11 @@ from typing import Literal
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from rendezvous.core import times
+from rendezvous.core.text import one_line
 
 Change = Literal["confirmed", "updated", "cancelled"]
 Answer = Literal["yes", "maybe"]
 
-# What must never reach a header or a one-line field: C0 and C1 controls (CR, LF, NEL among
-# them), the Unicode line and paragraph separators, bidirectional overrides (which can make a
-# name read backwards) and lone surrogates (which cannot be encoded).
-_NOT_ONE_LINE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _DASH = "\N{EN DASH}"
 
@@ -101,24 +96,18 @@ def environment() -> Environment:
 # Member-written text
 
 
-def _one_line(text: str) -> str:
-    """`text` fit for a header or a one-line field: no control or line-breaking characters,
-    runs of white space as one space, none at either end."""
-    return " ".join(_NOT_ONE_LINE.sub(" ", text).split())
-
-
 def _paragraphs(text: str) -> list[list[str]]:
     """A description as paragraphs of lines, each line one-lined (templates join them)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = [
-        [line for line in (_one_line(raw) for raw in block.split("\n")) if line]
+        [line for line in (one_line(raw) for raw in block.split("\n")) if line]
         for block in _PARAGRAPH_BREAK.split(text)
     ]
     return [lines for lines in paragraphs if lines]
 
 
 def _greeting(name: str) -> str:
-    name = _one_line(name)
+    name = one_line(name)
     return f"Hello {name}," if name else "Hello,"
 
 
@@ -148,7 +137,7 @@ def _alternative(text: str, html: str, message_id: str) -> MIMEPart:
 
 
 def _address(name: str, address: str) -> Address:
-    return Address(display_name=_one_line(name), addr_spec=address)
+    return Address(display_name=one_line(name), addr_spec=address)
 
 
 def _message(
@@ -166,7 +155,7 @@ def _message(
     message["To"] = _address(recipient.name, recipient.address)
     if reply_to is not None:
         message["Reply-To"] = reply_to
-    message["Subject"] = _one_line(subject)
+    message["Subject"] = one_line(subject)
     message["Date"] = times.localised(now, UTC)
     message["Message-ID"] = message_id
     message["MIME-Version"] = "1.0"
@@ -186,10 +175,10 @@ def _from(sender: Sender) -> Address:
 def _meetup_context(meetup: Meetup, recipient: Recipient) -> dict[str, object]:
     return {
         "greeting": _greeting(recipient.name),
-        "title": _one_line(meetup.title),
-        "group": _one_line(meetup.group),
+        "title": one_line(meetup.title),
+        "group": one_line(meetup.group),
         "description": _paragraphs(meetup.description),
-        "location": _one_line(meetup.location or "") or None,
+        "location": one_line(meetup.location or "") or None,
         "url": meetup.url,
         "when": (
             times.when(meetup.start, meetup.end, recipient.timezone)
@@ -244,7 +233,7 @@ def proposal(
     now: datetime,
 ) -> EmailMessage:
     """A new meetup poll: each time option in the recipient's zone, with one-click votes."""
-    proposer = _one_line(proposer) or "Someone"
+    proposer = one_line(proposer) or "Someone"
     zone = times.zone_of(recipient.timezone)
     starts = [times.localised(option.start, zone) for option in options]
     # Two options on one day are told apart by their time.
@@ -256,7 +245,7 @@ def proposal(
     what = "a few dates" if len(options) > 1 else "a date"
     subject = f"[{meetup.group}] {meetup.title} — {proposer} suggests {what}"
     context = _meetup_context(meetup, recipient) | {
-        "subject": _one_line(subject),
+        "subject": one_line(subject),
         "proposer": proposer,
         "options": [
             {
@@ -303,13 +292,13 @@ def invitation(
     calendar.decode("utf-8")
     if change == "cancelled":
         links = None
-    proposer = _one_line(proposer)
+    proposer = one_line(proposer)
     prefix = {"confirmed": "Invitation", "updated": "Updated", "cancelled": "Cancelled"}[change]
     subject = f"{prefix}: {meetup.title}"
     if meetup.start is not None:
         subject += f" — {times.short(meetup.start, recipient.timezone)}"
     context = _meetup_context(meetup, recipient) | {
-        "subject": _one_line(subject),
+        "subject": one_line(subject),
         "proposer": proposer,
         "change": change,
         "links": links,
@@ -345,7 +334,7 @@ def promoted(
 ) -> EmailMessage:
     """A seat came free and the waitlist gave it to the recipient."""
     subject = f"A seat opened up: you're going to {meetup.title}"
-    context = _meetup_context(meetup, recipient) | {"subject": _one_line(subject)}
+    context = _meetup_context(meetup, recipient) | {"subject": one_line(subject)}
     text, html = _render("promoted", context)
     return _message(
         _alternative(text, html, message_id),
@@ -381,7 +370,7 @@ def reminder(
             weekday = times.DAYS[start.weekday()]
             subject += f" is on {weekday} {times.day_label(start)} at {times.clock(start)}"
     context = _meetup_context(meetup, recipient) | {
-        "subject": _one_line(subject),
+        "subject": one_line(subject),
         "answer": answer,
     }
     text, html = _render("reminder", context)

@@ -21,9 +21,13 @@ from rendezvous.webhooks.sealing import Sealer
 class WebhookController(Controller):
     path = "/groups/{group_id:int}/webhooks"
     tags = ["webhooks"]
-    guards = [requires_group_admin]
 
-    @post("/", operation_id="createWebhook", responses=errors(400, 401, 403, 404, 409, 413, 422))
+    @post(
+        "/",
+        operation_id="createWebhook",
+        guards=[requires_group_admin],
+        responses=errors(400, 401, 403, 404, 409, 413, 422),
+    )
     async def create_webhook(
         self,
         request: AuthedRequest,
@@ -35,12 +39,22 @@ class WebhookController(Controller):
         signing `secret` is shown this once."""
         return await services.add_webhook(group_id, request.user.id, data, Sealer(server_key))
 
-    @get("/", operation_id="listWebhooks", responses=errors(400, 401, 403, 404))
+    @get(
+        "/",
+        operation_id="listWebhooks",
+        guards=[requires_group_admin],
+        responses=errors(400, 401, 403, 404),
+    )
     async def list_webhooks(self, group_id: GroupId) -> Page[Webhook]:
         """The group's webhooks, oldest first, their URLs masked."""
         return await services.list_webhooks(group_id)
 
-    @delete("/{webhook_id:int}", operation_id="deleteWebhook", responses=errors(400, 401, 403, 404))
+    @delete(
+        "/{webhook_id:int}",
+        operation_id="deleteWebhook",
+        guards=[requires_group_admin],
+        responses=errors(400, 401, 403, 404),
+    )
     async def delete_webhook(self, group_id: GroupId, webhook_id: WebhookId) -> None:
         """Disconnect a chat; its deliveries still waiting are dropped."""
         await services.delete_webhook(group_id, webhook_id)
@@ -48,6 +62,7 @@ class WebhookController(Controller):
     @get(
         "/{webhook_id:int}/deliveries",
         operation_id="listWebhookDeliveries",
+        guards=[requires_group_admin],
         responses=errors(400, 401, 403, 404),
     )
     async def list_deliveries(

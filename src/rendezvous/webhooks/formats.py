@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from rendezvous.core.text import one_line
 from rendezvous.core.times import when
 
 KINDS = ("generic", "discord", "slack", "telegram", "matrix")
@@ -38,11 +39,6 @@ _SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 _MASK = "****"
 _ZWSP = "\N{ZERO WIDTH SPACE}"
 
-# C0 and C1 controls, line and paragraph separators, bidi overrides (which can make a name read
-# backwards) and lone surrogates: none belong in a one-line name.
-_NOT_ONE_LINE = re.compile(
-    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
-)
 # Discord honours a backslash before any punctuation; these start markdown, masked links,
 # autolinks ("http\://" is not one) and <@id>, <#id>, <@&id>, <t:...> tags.
 _DISCORD_SPECIAL = re.compile(r"([\\*_~`|>#\[\]()\-+<:])")
@@ -140,7 +136,7 @@ _STYLES = {
 
 
 def _one_line(text: object, limit: int) -> str:
-    line = " ".join(_NOT_ONE_LINE.sub(" ", str(text)).split())
+    line = one_line(str(text))
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
