@@ -7,8 +7,9 @@ Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}, also bes
 one-query endpoint, with tail verdicts; 1 and 2 workers), rsvp.py (RSVP writes; 1 and 2
 workers), venues.py (venue suggestions), feeds.py (calendar feeds; cold, warm, 304),
 mail.py (the outbox on a confirm, sending, commit to arrival; beside the commit before
-mail), then the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table
-of figures beside the bare endpoint's. Takes about 23 minutes on a 2-core machine.
+mail), webhooks.py (deliveries a second, destinations on a proposal, commit to arrival),
+then the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table
+of figures beside the bare endpoint's. Takes about 26 minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-# take --seconds and --pg-server (mail.py runs by counts and ignores --seconds)
-SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py", "mail.py"]
+# take --seconds and --pg-server (mail.py and webhooks.py run by counts and ignore --seconds)
+SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py", "mail.py", "webhooks.py"]
 PURE = ["meeting_point.py", "gazetteer.py"]
 
 

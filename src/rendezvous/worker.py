@@ -32,7 +32,8 @@ async def running_worker(key: ServerKey) -> AsyncIterator[Worker]:
     mailer = Mailer(key, transport_for(settings.mail))
     poster = outgoing.Poster(key, Sender(allow_private=settings.webhook_allow_private))
     worker = Worker(
-        subscribed(mailer.handlers(), poster.handlers()),
+        # Chat first: its fan-out is a query and an insert, a group's mail takes rendering.
+        subscribed(poster.handlers(), mailer.handlers()),
         parallel={outgoing.WEBHOOK: outgoing.PARALLEL},
     )
     task = asyncio.create_task(worker.run(), name="outbox worker")

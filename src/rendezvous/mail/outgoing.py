@@ -141,12 +141,15 @@ class Mailer:
         if event is None or event["status"] != "proposed":
             return
         source = await _group_of(event)
+        readers = source.readers(item.payload["actor_id"])
+        if not readers:
+            return  # nobody to mail: no rendering process to wait for
         options = await events.option_rows([event["id"]])
-        maker = await self._links(event, source.readers(item.payload["actor_id"]), options)
+        maker = await self._links(event, readers, options)
         proposer = source.name_of(event["created_by"])
         now = datetime.now(UTC)
         work = []
-        for member in source.readers(item.payload["actor_id"]):
+        for member in readers:
             choices = [
                 messages.Option(
                     option["starts_at"],
@@ -174,6 +177,8 @@ class Mailer:
             return  # cancelled while a proposal: it never had an invite
         group = _Group(source.group, source.members)
         readers = group.readers(actor_id=None)
+        if not readers:
+            return
         maker = await self._links(event, readers, [])
         change = CHANGE_OF[item.kind]
         proposer = source.proposer
