@@ -607,3 +607,29 @@ async def test_a_refused_change_posts_nothing(api: Api, receiver: Receiver) -> N
     await receiver.wait("/hook")
     await asyncio.sleep(0.3)
     assert [r.json["type"] for r in receiver.at("/hook")] == ["event.proposed"]
+
+
+async def test_answers_are_announced_only_while_a_webhook_listens_for_them(
+    api: Api, receiver: Receiver
+) -> None:
+    """An announcement per answer costs the RSVP path: none is written while nobody
+    listens for rsvp.changed (bench/rsvp.py)."""
+    group_id, owner, admin, *_ = await circle(api)
+
+    async def announced() -> int:
+        return len(await outbox.items("rsvp.changed"))
+
+    await add(api, group_id, owner, receiver.url("/default"))  # the default: no answers
+    event = await propose(api, group_id, owner)
+    await rsvp(api, event["id"], admin, "maybe")
+    assert await announced() == 0
+
+    hook = await add(api, group_id, owner, receiver.url("/answers"), events=["rsvp.changed"])
+    await rsvp(api, event["id"], admin, "yes")
+    assert await announced() == 1
+    [request] = await receiver.wait("/answers")
+    assert request.json["data"]["rsvp"]["status"] == "yes"
+
+    assert (await api.delete(f"/groups/{group_id}/webhooks/{hook['id']}", owner)).status_code == 204
+    await rsvp(api, event["id"], admin, "no")
+    assert await announced() == 1

@@ -70,5 +70,5 @@ async def promoted(event_id: int, user_ids: list[int]) -> None:
 
 async def rsvp_changed(event_id: int, user_id: int, answer: Mapping[str, Any] | None) -> None:
     """A member answered (`answer`: status, guests, waitlisted) or took their answer back
-    (None)."""
+    (None). Only for groups whose answers are announced (groups' answers_announced)."""
     await outbox.put(RSVP_CHANGED, {"event_id": event_id, "user_id": user_id, "rsvp": answer})

@@ -28,6 +28,7 @@ from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
 from rendezvous.events.tally import Ballot, Option, tally
+from rendezvous.groups.queries import answers_announced
 
 EVENT_COLUMNS: tuple[Column, ...] = tuple(EventRow._meta.columns)
 _NAMES = tuple(column._meta.db_column_name for column in EVENT_COLUMNS)
@@ -385,6 +386,8 @@ _LOCK_WITH_SEATING = (
     "WITH seen AS (SELECT revision AS seen_revision FROM event WHERE id = {}), "  # noqa: S608
     f"locked AS ({touch_statement(EventRow, _NAMES)}), t AS ({_OTHERS_SEATED}) "
     "SELECT locked.*, seen.seen_revision, t.others_seated, "
+    '(SELECT g.answers_announced FROM friend_group AS g WHERE g.id = locked."group") '
+    "AS answers_announced, "
     + ", ".join(f'r."{name}" AS rsvp_{name}' for name in _ANSWER_COLUMNS)
     + " FROM locked CROSS JOIN seen CROSS JOIN t "
     f"LEFT JOIN rsvp AS r ON r.event = locked.id {_MOVABLE}"
@@ -392,7 +395,8 @@ _LOCK_WITH_SEATING = (
 
 
 async def lock_for_answer(event_id: int, user_id: int) -> tuple[Row, SeatingRows]:
-    """Touch the event, then read what an answer from `user_id` depends on.
+    """Touch the event, then read what an answer from `user_id` depends on (and whether
+    answers to its group's events are announced).
 
     Under READ COMMITTED a statement that waited for the lock still reads the other rows
     from the snapshot it started with, which misses the answers committed by whoever
@@ -416,6 +420,7 @@ async def lock_for_answer(event_id: int, user_id: int) -> tuple[Row, SeatingRows
             return event, SeatingRows(answers, event["others_seated"])
     else:
         event = await lock_event(event_id)
+        event = {**event, "answers_announced": await answers_announced(event["group"])}
     return event, await seating_rows(event_id, user_id)
 
 

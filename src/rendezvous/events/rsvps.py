@@ -99,11 +99,12 @@ async def _put_rsvp(event_id: int, user_id: int, data: RsvpIn, sequence: int | N
             "responded_at": datetime.now(UTC),
         },
     )
-    await announce.rsvp_changed(
-        event_id,
-        user_id,
-        {"status": data.status, "guests": data.guests, "waitlisted": position is not None},
-    )
+    if event["answers_announced"]:
+        await announce.rsvp_changed(
+            event_id,
+            user_id,
+            {"status": data.status, "guests": data.guests, "waitlisted": position is not None},
+        )
     return Rsvp(
         user_id=user_id,
         status=data.status,
@@ -125,7 +126,8 @@ async def _delete_rsvp(event_id: int, user_id: int) -> None:
     if user_id not in answers.rows:
         raise NotFound("You have not answered this event")
     await _withdraw(event, answers, user_id)
-    await announce.rsvp_changed(event_id, user_id, None)
+    if event["answers_announced"]:
+        await announce.rsvp_changed(event_id, user_id, None)
 
 
 async def _withdraw(event: Row, answers: SeatingRows, user_id: int) -> None:

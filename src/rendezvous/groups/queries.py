@@ -175,6 +175,17 @@ async def lock_group(group_id: int) -> bool:
     return await touch(Group, group_id) is not None
 
 
+async def announce_answers(group_id: int, announced: bool) -> None:
+    """Whether answers to the group's events are announced (Group.answers_announced), in
+    a transaction that touched the group first (lock_group), as every write on it does."""
+    await Group.update({Group.answers_announced: announced}).where(Group.id == group_id)
+
+
+async def answers_announced(group_id: int) -> bool:
+    row = await Group.select(Group.answers_announced).where(Group.id == group_id).first()
+    return bool(row and row["answers_announced"])
+
+
 async def insert_group(name: str, description: str, owner_id: int, now: datetime) -> int:
     rows = await Group.insert(
         Group(name=name, description=description, created_by=owner_id, created_at=now)

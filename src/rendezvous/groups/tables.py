@@ -1,6 +1,6 @@
 """Groups of friends, their members' roles, and invite codes."""
 
-from piccolo.columns import BigSerial, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import BigSerial, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.base import OnDelete
 from piccolo.table import Table
 
@@ -15,6 +15,10 @@ class Group(Table, tablename="friend_group"):
     created_at = Timestamptz()
     # Moved by every write transaction on the group (core.freshness).
     revision = Integer(default=0)
+    # Whether members' answers to its events are announced (rsvp.changed): only while
+    # something listens, a chat webhook that asked for them, since an announcement per
+    # answer costs the RSVP path (bench/rsvp.py). Kept by the listeners' slice.
+    answers_announced = Boolean(default=False)
 
 
 class Membership(Table):

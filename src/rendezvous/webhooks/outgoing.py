@@ -30,7 +30,7 @@ from rendezvous.groups import queries as groups
 from rendezvous.outbox import services as outbox
 from rendezvous.outbox.worker import Failed, Handler, Item, Retry
 from rendezvous.settings import get_settings
-from rendezvous.webhooks import formats, guard, queries
+from rendezvous.webhooks import formats, guard, queries, services
 from rendezvous.webhooks.sealing import Sealer, Unreadable
 from rendezvous.webhooks.services import topic
 from rendezvous.webhooks.transport import Sender, Unreachable
@@ -118,7 +118,7 @@ class Poster:
             log.info("webhook %d: %s delivered to %s (%d)", hook["id"], item.id, host, status)
             return status
         if status == 410:
-            await _deactivate(hook["id"])
+            await services.deactivate(hook["group"], hook["id"])
             log.warning("webhook %d: %s answered 410 Gone: now inactive", hook["id"], host)
             raise Failed(f"{host} answered 410 Gone: the webhook is now inactive", code=410)
         if status == 429 or status >= 500:
@@ -211,8 +211,3 @@ def _told(payload: dict[str, Any]) -> formats.News:
 async def _queue(entries: list[outbox.Entry]) -> None:
     # Each delivery's key makes a second run of one announcement a no-op.
     await outbox.put_all(entries)
-
-
-@transactional
-async def _deactivate(webhook_id: int) -> None:
-    await queries.deactivate(webhook_id)

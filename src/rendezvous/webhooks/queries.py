@@ -41,6 +41,10 @@ async def delete(group_id: int, webhook_id: int) -> bool:
     return bool(rows)
 
 
+async def any_listening(group_id: int, event_type: str) -> bool:
+    return bool(await listening(group_id, event_type))
+
+
 async def listening(group_id: int, event_type: str) -> list[dict[str, Any]]:
     """The group's active destinations that want this event type."""
     rows = await Webhook.select(Webhook.id, Webhook.events).where(
@@ -50,10 +54,12 @@ async def listening(group_id: int, event_type: str) -> list[dict[str, Any]]:
 
 
 async def destination(webhook_id: int) -> dict[str, Any] | None:
-    """What sending needs: kind, URL, sealed secret, Telegram chat, and whether active."""
+    """What sending needs: kind, URL, sealed secret, Telegram chat, whether active, and
+    its group."""
     return (
         await Webhook.select(
             Webhook.id,
+            Webhook.group,
             Webhook.kind,
             Webhook.url,
             Webhook.sealed,

@@ -10,6 +10,8 @@ import msgspec
 from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, Invalid, NotFound, Unprocessable
 from rendezvous.core.schemas import Page
+from rendezvous.events.announce import RSVP_CHANGED
+from rendezvous.groups import queries as groups
 from rendezvous.outbox import services as outbox
 from rendezvous.settings import get_settings
 from rendezvous.webhooks import formats, guard, queries
@@ -68,9 +70,13 @@ async def add_webhook(
 
 @transactional
 async def _insert(group_id: int, values: dict[str, Any]) -> dict[str, Any]:
+    if not await groups.lock_group(group_id):  # one change to its webhooks at a time
+        raise NotFound("Group not found")
     if await queries.count_of_group(group_id) >= MAX_PER_GROUP:
         raise Conflict(f"A group has at most {MAX_PER_GROUP} webhooks; delete one first")
-    return await queries.insert(values)
+    row = await queries.insert(values)
+    await hear_answers(group_id)
+    return row
 
 
 async def list_webhooks(group_id: int) -> Page[Webhook]:
@@ -81,9 +87,25 @@ async def list_webhooks(group_id: int) -> Page[Webhook]:
 @transactional
 async def delete_webhook(group_id: int, webhook_id: int) -> None:
     """The destination and its deliveries still waiting to be sent."""
+    await groups.lock_group(group_id)
     if not await queries.delete(group_id, webhook_id):
         raise NotFound("No such webhook in this group")
     await outbox.withdraw_topics([topic(webhook_id)])
+    await hear_answers(group_id)
+
+
+@transactional
+async def deactivate(group_id: int, webhook_id: int) -> None:
+    """The destination is gone for good (410): it hears nothing more."""
+    await groups.lock_group(group_id)
+    await queries.deactivate(webhook_id)
+    await hear_answers(group_id)
+
+
+async def hear_answers(group_id: int) -> None:
+    """Answers to the group's events are announced while a webhook listens for them:
+    decided after every change to the group's webhooks, with the group locked."""
+    await groups.announce_answers(group_id, await queries.any_listening(group_id, RSVP_CHANGED))
 
 
 async def forget_group(group_id: int) -> None:
