@@ -7,15 +7,18 @@ import json
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -341,3 +344,17 @@ def print_table(
 
 def workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="rendezvous-bench-"))
+
+
+def wait_until_listening(port: int, process: Any, what: str, within_s: float = 30) -> None:
+    """Until something accepts connections on 127.0.0.1:`port`; RuntimeError if `process`
+    (a multiprocessing.Process) dies first or `within_s` passes."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline or not process.is_alive():
+                raise RuntimeError(f"{what} did not start") from None
+            time.sleep(0.05)

@@ -44,7 +44,6 @@ import contextlib
 import io
 import multiprocessing
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -64,7 +63,15 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import DEFAULT_PG_SERVER, bare_server, database, engines, seed_group, workdir
+from common import (
+    DEFAULT_PG_SERVER,
+    bare_server,
+    database,
+    engines,
+    seed_group,
+    wait_until_listening,
+    workdir,
+)
 from tests.server import environment, free_port, running
 
 REPO = Path(__file__).resolve().parent.parent
@@ -202,15 +209,7 @@ class Sink:
         )
         process.start()
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or not process.is_alive():
-                        raise RuntimeError("the SMTP sink did not start") from None
-                    time.sleep(0.05)
+            wait_until_listening(self.port, process, "the SMTP sink")
             yield self
         finally:
             process.terminate()

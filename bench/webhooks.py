@@ -40,7 +40,6 @@ import json
 import multiprocessing
 import os
 import shutil
-import socket
 import statistics
 import sys
 import time
@@ -63,6 +62,7 @@ from common import (
     engines,
     rendezvous_server,
     seed_group,
+    wait_until_listening,
     workdir,
 )
 from mail import Db, Sink, Timings, bare_turn, proposal, timed, verdict
@@ -151,15 +151,7 @@ class Receiver(Sink):
         )
         process.start()
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or not process.is_alive():
-                        raise RuntimeError("the webhook receiver did not start") from None
-                    time.sleep(0.05)
+            wait_until_listening(self.port, process, "the webhook receiver")
             yield self
         finally:
             process.terminate()
