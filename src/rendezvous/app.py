@@ -33,7 +33,12 @@ from rendezvous.core.request_log import RequestLog
 from rendezvous.events.controllers import EventController, GroupEventController
 from rendezvous.events.deps import answer_queues
 from rendezvous.geo.controllers import GeocodeController, VenueSuggestionController
-from rendezvous.geo.deps import geocoding, provide_geocoder, provide_meeting_places
+from rendezvous.geo.deps import (
+    geocoding,
+    provide_geocoder,
+    provide_meeting_places,
+    provide_travel,
+)
 from rendezvous.groups.controllers import GroupController, InviteController
 from rendezvous.mail import controllers as mail
 from rendezvous.settings import get_settings
@@ -97,6 +102,7 @@ def create_app() -> Litestar:
         ],
         dependencies={
             "geocoder": Provide(provide_geocoder, sync_to_thread=False),
+            "travel": Provide(provide_travel, sync_to_thread=False),
             "meeting_places": Provide(provide_meeting_places, sync_to_thread=False),
             "server_key": Provide(provide_server_key, sync_to_thread=False),
         },

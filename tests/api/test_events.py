@@ -57,14 +57,16 @@ async def test_the_whole_flow_propose_vote_confirm_edit_cancel(api: Api) -> None
         return response.json()
 
     assert await vote(owner, {first: "yes", second: "no"}) == {
-        "votes": {str(first): "yes", str(second): "no"}
+        "votes": {str(first): "yes", str(second): "no"},
+        "place_votes": {},
     }
     await vote(admin, {second: "yes", third: "maybe"})
     await vote(member, {first: "no", second: "yes"})
     # a re-vote replaces the earlier ballot entirely
     await vote(owner, {second: "yes", third: "yes"})
     assert (await api.get(f"/events/{event_id}/votes", owner)).json() == {
-        "votes": {str(second): "yes", str(third): "yes"}
+        "votes": {str(second): "yes", str(third): "yes"},
+        "place_votes": {},
     }
     tallies = {
         o["id"]: o["votes"]
@@ -152,7 +154,8 @@ async def test_votes_for_options_of_another_event_are_refused(api: Api) -> None:
     )
     assert_error(response, 400, str(foreign))
     assert (await api.get(f"/events/{event['id']}/votes", owner)).json() == {
-        "votes": {str(mine): "yes"}
+        "votes": {str(mine): "yes"},
+        "place_votes": {},
     }
     for bad in (
         {"votes": {mine: "perhaps"}},

@@ -79,6 +79,7 @@ def event(**changes: Any) -> dict[str, Any]:
         time_options=[
             TimeOption(id=11, start=START, end=END, votes=VoteCounts(yes=3, maybe=1, no=0))
         ],
+        place_options=[],
         start=START,
         end=END,
         venue=Venue(name="The Crown", address="York", latitude=53.96, longitude=-1.08),

@@ -29,8 +29,9 @@ row's id to the next one.
   GET /groups/{id}.
 - `event_tallies`: an event's options with their votes and its RSVP counts, by (event
   UID, event revision): GET /events/{id}.
-- `venue_answers`: encoded venue suggestions, by the group's (id, creation time,
-  revision), for an event also its (UID, revision), the strategy and the limit.
+- `venue_answers`: encoded venue suggestions and joint polls' plans, by the group's (id,
+  creation time, revision), for an event also its (UID, revision), the strategy and the
+  limit.
 - `rendered_feeds`: calendar feeds, by a fingerprint of the owner's name, the day and
   each of their groups' (id, creation time, revision, name).
 

@@ -1,9 +1,10 @@
-"""What the slices below `geo` need of geocoding: a place found from text.
+"""What the slices below `geo` need of it: a place found from text, and places ordered
+by how far people travel to them.
 
 People's regions (accounts) and venues (events) are geocoded, but the geocoders, their
 cache and the gazetteer live in the geo slice, which builds on events. So those slices
-ask for this interface, and the app provides geo's `CachedGeocoder` as the `geocoder`
-dependency.
+ask for these interfaces, and the app provides geo's `CachedGeocoder` as the `geocoder`
+dependency and geo's travel ranking as `travel`.
 """
 
 from __future__ import annotations
@@ -29,4 +30,13 @@ class Geocoder(Protocol):
 
     async def resolve(self, text: str) -> GeocodeResult:
         """The best place for `text`; Unprocessable (422) naming the text if none."""
+        ...
+
+
+@runtime_checkable
+class Travel(Protocol):
+    async def least_total(self, event_id: int, option_id: int, place_ids: list[int]) -> list[int]:
+        """`place_ids` (place options of the event) ordered by the least total travel of
+        the located members who voted yes on time option `option_id`; ties, and places
+        without coordinates (last), keep the given order."""
         ...

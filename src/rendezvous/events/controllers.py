@@ -11,11 +11,11 @@ from litestar.params import JSONBody, Parameter
 
 from rendezvous.accounts.schemas import AuthedRequest
 from rendezvous.core.auth import EXCLUDE_FROM_AUTH
-from rendezvous.core.geocoding import Geocoder
+from rendezvous.core.geocoding import Geocoder, Travel
 from rendezvous.core.openapi import errors
 from rendezvous.core.pagination import DEFAULT_LIMIT, Limit, Offset
 from rendezvous.core.schemas import Page
-from rendezvous.events import rsvps, services
+from rendezvous.events import options, rsvps, services
 from rendezvous.events.deps import provide_access, provide_access_by_token
 from rendezvous.events.guards import requires_event_member, requires_event_organiser
 from rendezvous.events.schemas import (
@@ -25,10 +25,14 @@ from rendezvous.events.schemas import (
     EventId,
     EventUpdate,
     MyVotes,
+    PlaceOption,
     Rsvp,
     RsvpEntry,
     RsvpIn,
     Status,
+    TimeOption,
+    TimeOptionIn,
+    VenueIn,
     Votes,
 )
 from rendezvous.events.services import Access
@@ -121,7 +125,7 @@ class EventController(Controller):
         responses=errors(400, 401, 404),
     )
     async def get_votes(self, request: AuthedRequest, event_id: EventId) -> MyVotes:
-        """The caller's own votes on this event's time options."""
+        """The caller's own votes on this event's time and place options."""
         return await services.my_votes(event_id, request.user.id)
 
     @put(
@@ -133,7 +137,8 @@ class EventController(Controller):
     async def put_votes(
         self, request: AuthedRequest, event_id: EventId, data: JSONBody[Votes]
     ) -> MyVotes:
-        """Replace the caller's votes: yes, maybe or no per option id. Only while proposed."""
+        """Replace the caller's votes, yes, maybe or no per option id: `votes` (time
+        options) and `place_votes`, each only when sent. Only while proposed."""
         return await services.put_votes(event_id, request.user.id, data)
 
     @post(
@@ -148,11 +153,47 @@ class EventController(Controller):
         event_id: EventId,
         event_access: NamedDependency[Access],
         geocoder: NamedDependency[Geocoder],
+        travel: NamedDependency[Travel],
         data: JSONBody[Confirm | None] = None,
     ) -> Event:
         """Confirm an option (the proposer, owners and admins); without `option_id`, the one
-        with the most yes, then maybe, then the earliest."""
-        return await services.confirm(event_access, data or Confirm(), geocoder)
+        with the most yes, then maybe, then the earliest. The venue is `venue`, or the
+        place option `place_option_id`, or else the located place option with the most
+        yes, then maybe, then the least travel for the option's yes voters, then the
+        earliest added."""
+        return await services.confirm(event_access, data or Confirm(), geocoder, travel)
+
+    @post(
+        "/time-options",
+        operation_id="addTimeOption",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404, 409, 413),
+    )
+    async def add_time_option(
+        self,
+        event_id: EventId,
+        event_access: NamedDependency[Access],
+        data: JSONBody[TimeOptionIn],
+    ) -> TimeOption:
+        """Add a time option to a proposal (any member; 20 at most, no duplicates)."""
+        return await options.add_time_option(event_access, data)
+
+    @post(
+        "/place-options",
+        operation_id="addPlaceOption",
+        guards=[requires_event_member],
+        responses=errors(400, 401, 404, 409, 413),
+    )
+    async def add_place_option(
+        self,
+        event_id: EventId,
+        event_access: NamedDependency[Access],
+        geocoder: NamedDependency[Geocoder],
+        data: JSONBody[VenueIn],
+    ) -> PlaceOption:
+        """Add a place option to a proposal (any member; 20 at most, no duplicates), located
+        as a venue is."""
+        return await options.add_place_option(event_access, data, geocoder)
 
     @post(
         "/cancel",

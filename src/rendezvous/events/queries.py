@@ -21,9 +21,18 @@ from rendezvous.core.db.engines import is_sqlite
 from rendezvous.core.db.sql import Row, fetch, fetch_one, placeholders
 from rendezvous.core.errors import NotFound
 from rendezvous.core.freshness import touch, touch_statement
-from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
+from rendezvous.events.schemas import (
+    Event,
+    PlaceOption,
+    RsvpCounts,
+    TimeOption,
+    Venue,
+    VoteCounts,
+)
 from rendezvous.events.seating import Party, Seating
 from rendezvous.events.tables import Event as EventRow
+from rendezvous.events.tables import PlaceOption as PlaceRow
+from rendezvous.events.tables import PlaceVote as PlaceVoteRow
 from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
@@ -83,6 +92,39 @@ async def option_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     )
 
 
+async def place_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Place options of these events (id, event, name, address, latitude, longitude,
+    added_by), each event's in the order they were added."""
+    return await (
+        PlaceRow.select(
+            PlaceRow.id,
+            PlaceRow.event,
+            PlaceRow.name,
+            PlaceRow.address,
+            PlaceRow.latitude,
+            PlaceRow.longitude,
+            PlaceRow.added_by,
+        )
+        .where(PlaceRow.event.is_in(list(event_ids)))
+        .order_by(PlaceRow.event, PlaceRow.position)
+    )
+
+
+async def place_ballots(event_ids: Sequence[int]) -> dict[int, VoteCounts]:
+    """Votes on these events' place options, counted per option."""
+    rows = await (
+        PlaceVoteRow.select(PlaceVoteRow.option, PlaceVoteRow.choice, Count(alias="n"))
+        .where(PlaceVoteRow.event.is_in(list(event_ids)))
+        .group_by(PlaceVoteRow.option, PlaceVoteRow.choice)
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(
+        lambda: dict.fromkeys(("yes", "maybe", "no"), 0)
+    )
+    for row in rows:
+        counts[row["option"]][row["choice"]] += row["n"]
+    return {option: VoteCounts(**of_option) for option, of_option in counts.items()}
+
+
 def as_options(rows: Sequence[Row]) -> list[Option]:
     """Option rows as the vote tally takes them."""
     return [Option(row["id"], row["starts_at"]) for row in rows]
@@ -129,11 +171,12 @@ class Tallies:
     """What an event's votes and RSVPs add up to."""
 
     time_options: list[TimeOption]  # in the order the proposer listed them
+    place_options: list[PlaceOption]  # in the order added
     rsvp_counts: RsvpCounts
 
 
 async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
-    """The tallies of these events: three queries however many events there are."""
+    """The tallies of these events: five queries however many events there are."""
     options = await option_rows(event_ids)
     votes = tally(as_options(options), await ballots(event_ids))
     time_options: dict[int, list[TimeOption]] = defaultdict(list)
@@ -147,9 +190,26 @@ async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
                 votes=VoteCounts(yes=counts.yes, maybe=counts.maybe, no=counts.no),
             )
         )
+    place_options: dict[int, list[PlaceOption]] = defaultdict(list)
+    places = await place_rows(event_ids)
+    place_votes = await place_ballots(event_ids) if places else {}
+    none = VoteCounts(yes=0, maybe=0, no=0)
+    for place in places:
+        place_options[place["event"]].append(
+            PlaceOption(
+                id=place["id"],
+                name=place["name"],
+                address=place["address"],
+                latitude=place["latitude"],
+                longitude=place["longitude"],
+                added_by=place["added_by"],
+                votes=place_votes.get(place["id"], none),
+            )
+        )
     rsvp_counts = await _rsvp_counts(event_ids)
     return {
-        event_id: Tallies(time_options[event_id], rsvp_counts[event_id]) for event_id in event_ids
+        event_id: Tallies(time_options[event_id], place_options[event_id], rsvp_counts[event_id])
+        for event_id in event_ids
     }
 
 
@@ -174,6 +234,7 @@ def event_from(row: Row, tallies: Tallies) -> Event:
         timezone=row["timezone"],
         created_by=row["created_by"],
         time_options=tallies.time_options,
+        place_options=tallies.place_options,
         start=row["starts_at"],
         end=row["ends_at"],
         venue=venue_of(row),
@@ -259,7 +320,13 @@ async def touch_group_events(group_id: int) -> None:
     )
 
 
-async def insert_event(values: dict[str, Any], options: list[tuple[datetime, datetime]]) -> int:
+async def insert_event(
+    values: dict[str, Any],
+    options: list[tuple[datetime, datetime]],
+    places: list[dict[str, Any]],
+) -> int:
+    """The event with its time options and place options (name, address, latitude,
+    longitude, same_as, added_by)."""
     event_id: int = (await EventRow.insert(EventRow(**values)).returning(EventRow.id))[0]["id"]
     await OptionRow.insert(
         *(
@@ -267,7 +334,37 @@ async def insert_event(values: dict[str, Any], options: list[tuple[datetime, dat
             for position, (start, end) in enumerate(options)
         )
     )
+    if places:
+        await PlaceRow.insert(
+            *(
+                PlaceRow(event=event_id, position=position, **place)
+                for position, place in enumerate(places)
+            )
+        )
     return event_id
+
+
+async def add_time_option(event_id: int, start: datetime, end: datetime) -> int:
+    """A time option after the others (the event locked)."""
+    position = await OptionRow.count().where(OptionRow.event == event_id)
+    rows = await OptionRow.insert(
+        OptionRow(event=event_id, position=position, starts_at=start, ends_at=end)
+    ).returning(OptionRow.id)
+    return int(rows[0]["id"])
+
+
+async def add_place_option(event_id: int, place: dict[str, Any]) -> int:
+    """A place option after the others (the event locked)."""
+    position = await PlaceRow.count().where(PlaceRow.event == event_id)
+    rows = await PlaceRow.insert(PlaceRow(event=event_id, position=position, **place)).returning(
+        PlaceRow.id
+    )
+    return int(rows[0]["id"])
+
+
+async def place_same_as(event_id: int) -> set[str]:
+    rows = await PlaceRow.select(PlaceRow.same_as).where(PlaceRow.event == event_id)
+    return {row["same_as"] for row in rows}
 
 
 async def update_event(event_id: int, changes: dict[Any, Any]) -> None:
@@ -283,6 +380,39 @@ async def replace_votes(event_id: int, user_id: int, votes: Mapping[int, str]) -
                 for option_id, choice in votes.items()
             )
         )
+
+
+async def replace_place_votes(event_id: int, user_id: int, votes: Mapping[int, str]) -> None:
+    await PlaceVoteRow.delete().where(
+        (PlaceVoteRow.event == event_id) & (PlaceVoteRow.user == user_id)
+    )
+    if votes:
+        await PlaceVoteRow.insert(
+            *(
+                PlaceVoteRow(event=event_id, option=option_id, user=user_id, choice=choice)
+                for option_id, choice in votes.items()
+            )
+        )
+
+
+async def place_votes_of(event_id: int, user_id: int) -> dict[int, str]:
+    rows = await (
+        PlaceVoteRow.select(PlaceVoteRow.option, PlaceVoteRow.choice)
+        .where((PlaceVoteRow.event == event_id) & (PlaceVoteRow.user == user_id))
+        .order_by(PlaceVoteRow.option)
+    )
+    return {row["option"]: row["choice"] for row in rows}
+
+
+async def yes_voters(event_id: int) -> dict[int, set[int]]:
+    """Time option id -> the members who voted yes on it."""
+    rows = await VoteRow.select(VoteRow.option, VoteRow.user).where(
+        (VoteRow.event == event_id) & (VoteRow.choice == "yes")
+    )
+    voters: dict[int, set[int]] = defaultdict(set)
+    for row in rows:
+        voters[row["option"]].add(row["user"])
+    return voters
 
 
 async def put_vote(event_id: int, user_id: int, option_id: int, choice: str) -> None:
@@ -306,6 +436,9 @@ async def forget_votes(group_id: int, user_id: int) -> None:
     event_ids = [row["id"] for row in await events]
     if event_ids:
         await VoteRow.delete().where((VoteRow.user == user_id) & VoteRow.event.is_in(event_ids))
+        await PlaceVoteRow.delete().where(
+            (PlaceVoteRow.user == user_id) & PlaceVoteRow.event.is_in(event_ids)
+        )
 
 
 async def answered_events(group_id: int, user_id: int) -> list[int]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
+from anyascii import anyascii
 from litestar.params import Parameter
 
 from rendezvous.core.schemas import (
@@ -64,6 +66,13 @@ class VenueIn(RequestBody):
             raise ValueError("give both latitude and longitude, or neither")
 
 
+def same_place(name: str, address: str | None) -> str:
+    """A place's name and address as people compare them: case, accents, spacing and
+    punctuation aside ("The Crown, York" is "the crown york")."""
+    text = anyascii(f"{name} {address or ''}").casefold()
+    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())[:420]
+
+
 class EventCreate(RequestBody):
     title: ShortText
     timezone: TimezoneName
@@ -71,12 +80,19 @@ class EventCreate(RequestBody):
     description: LongText = ""
     capacity: Capacity | None = None
     venue: VenueIn | None = None
+    # Where, asked beside when (a joint poll); each located as a venue is.
+    place_options: Annotated[list[VenueIn], msgspec.Meta(max_length=MAX_OPTIONS)] = msgspec.field(
+        default_factory=list
+    )
 
     def __post_init__(self) -> None:
         check_timezone(self.timezone)
         spans = [(option.start, option.end) for option in self.time_options]
         if len(set(spans)) != len(spans):
             raise ValueError("the same time option is listed twice")
+        places = [same_place(place.name, place.address) for place in self.place_options]
+        if len(set(places)) != len(places):
+            raise ValueError("the same place option is listed twice")
 
 
 class EventUpdate(RequestBody):
@@ -91,6 +107,11 @@ class EventUpdate(RequestBody):
 class Confirm(RequestBody):
     option_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
     venue: VenueIn | None = None
+    place_option_id: Annotated[int, msgspec.Meta(ge=1)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.venue is not None and self.place_option_id is not None:
+            raise ValueError("give a venue or a place_option_id, not both")
 
 
 class VoteCounts(ResponseBody):
@@ -113,6 +134,16 @@ class Venue(ResponseBody):
     longitude: float | None
 
 
+class PlaceOption(ResponseBody):
+    id: int
+    name: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    added_by: int | None
+    votes: VoteCounts
+
+
 class RsvpCounts(ResponseBody):
     yes: int  # members holding a seat
     maybe: int
@@ -130,6 +161,7 @@ class Event(ResponseBody):
     timezone: str
     created_by: int | None
     time_options: list[TimeOption]
+    place_options: list[PlaceOption]  # in the order added
     start: datetime | None
     end: datetime | None
     venue: Venue | None
@@ -140,13 +172,25 @@ class Event(ResponseBody):
     updated_at: datetime
 
 
+OptionVotes = Annotated[dict[int, Choice], msgspec.Meta(max_length=MAX_OPTIONS)]
+
+
 class Votes(RequestBody):
-    # option id -> choice; the caller's votes on options left out are removed
-    votes: Annotated[dict[int, Choice], msgspec.Meta(max_length=MAX_OPTIONS)]
+    """Option id -> choice, for time options and place options. Each map that is sent
+    replaces the caller's votes of its kind (those on options left out are removed); one
+    left out leaves them as they are."""
+
+    votes: OptionVotes | msgspec.UnsetType = msgspec.UNSET
+    place_votes: OptionVotes | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.votes is msgspec.UNSET and self.place_votes is msgspec.UNSET:
+            raise ValueError("send votes, place_votes or both")
 
 
 class MyVotes(ResponseBody):
     votes: dict[int, Choice]
+    place_votes: dict[int, Choice]
 
 
 class RsvpIn(RequestBody):

@@ -19,7 +19,7 @@ from rendezvous.core.db.sql import Row
 from rendezvous.core.db.transactions import transactional
 from rendezvous.core.errors import Conflict, DomainError, Invalid, NotFound
 from rendezvous.core.freshness import WorkerCaches
-from rendezvous.core.geocoding import Geocoder
+from rendezvous.core.geocoding import Geocoder, Travel
 from rendezvous.core.schemas import Page
 from rendezvous.events import announce, queries
 from rendezvous.events.rsvps import reseat
@@ -31,7 +31,9 @@ from rendezvous.events.schemas import (
     MyVotes,
     Status,
     VenueIn,
+    VoteCounts,
     Votes,
+    same_place,
 )
 from rendezvous.events.tables import Event as EventRow
 from rendezvous.events.tally import best_option, tally
@@ -146,11 +148,31 @@ def _venue_changed(event: Row, venue: VenueIn | None, point: Point) -> bool:
 
 
 async def create_event(group_id: int, user_id: int, data: EventCreate, geocoder: Geocoder) -> Event:
-    return await _insert_event(group_id, user_id, data, await locate(data.venue, geocoder))
+    venue_at = await locate(data.venue, geocoder)
+    places = [place_values(p, await locate(p, geocoder), user_id) for p in data.place_options]
+    return await _insert_event(group_id, user_id, data, venue_at, places)
+
+
+def place_values(data: VenueIn, point: Point, user_id: int) -> dict[str, Any]:
+    """A place option's columns (queries.insert_event, queries.add_place_option)."""
+    return {
+        "name": data.name,
+        "address": data.address,
+        "latitude": point[0] if point else None,
+        "longitude": point[1] if point else None,
+        "same_as": same_place(data.name, data.address),
+        "added_by": user_id,
+    }
 
 
 @transactional
-async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at: Point) -> Event:
+async def _insert_event(
+    group_id: int,
+    user_id: int,
+    data: EventCreate,
+    venue_at: Point,
+    places: list[dict[str, Any]],
+) -> Event:
     now = datetime.now(UTC)
     values = {
         "group": group_id,
@@ -169,7 +191,7 @@ async def _insert_event(group_id: int, user_id: int, data: EventCreate, venue_at
         column._meta.name: value for column, value in _venue_columns(data.venue, venue_at).items()
     }
     options = [(o.start.astimezone(UTC), o.end.astimezone(UTC)) for o in data.time_options]
-    event_id = await queries.insert_event(values, options)
+    event_id = await queries.insert_event(values, options, places)
     await announce.proposed(event_id, user_id)
     return await _reread(event_id)
 
@@ -223,15 +245,28 @@ async def _open_ballot(event_id: int) -> set[int]:
     return {option["id"] for option in await queries.option_rows([event_id])}
 
 
+def _checked(votes: dict[int, Any], known: set[int], kind: str) -> dict[int, Any]:
+    foreign = sorted(set(votes) - known)
+    if foreign:
+        raise Invalid(f"Not {kind} options of this event: {', '.join(map(str, foreign))}")
+    return dict(sorted(votes.items()))
+
+
 @transactional
 async def put_votes(event_id: int, user_id: int, data: Votes) -> MyVotes:
+    """Each kind of vote sent replaces the caller's votes of that kind; all checked
+    before any is written."""
     known = await _open_ballot(event_id)
-    foreign = sorted(set(data.votes) - known)
-    if foreign:
-        raise Invalid(f"Not time options of this event: {', '.join(map(str, foreign))}")
-    votes = dict(sorted(data.votes.items()))
-    await queries.replace_votes(event_id, user_id, votes)
-    return MyVotes(votes=votes)
+    votes = None if data.votes is msgspec.UNSET else _checked(data.votes, known, "time")
+    places = None
+    if data.place_votes is not msgspec.UNSET:
+        place_ids = {row["id"] for row in await queries.place_rows([event_id])}
+        places = _checked(data.place_votes, place_ids, "place")
+    if votes is not None:
+        await queries.replace_votes(event_id, user_id, votes)
+    if places is not None:
+        await queries.replace_place_votes(event_id, user_id, places)
+    return await my_votes(event_id, user_id)
 
 
 @transactional
@@ -240,19 +275,22 @@ async def put_vote(event_id: int, user_id: int, option_id: int, choice: str) -> 
     if option_id not in await _open_ballot(event_id):
         raise NotFound("That time option is no longer part of this event")
     await queries.put_vote(event_id, user_id, option_id, choice)
-    return MyVotes(votes=await queries.votes_of(event_id, user_id))  # type: ignore[arg-type]
+    return await my_votes(event_id, user_id)
 
 
 async def my_votes(event_id: int, user_id: int) -> MyVotes:
-    return MyVotes(votes=await queries.votes_of(event_id, user_id))  # type: ignore[arg-type]
+    return MyVotes(
+        votes=await queries.votes_of(event_id, user_id),  # type: ignore[arg-type]
+        place_votes=await queries.place_votes_of(event_id, user_id),  # type: ignore[arg-type]
+    )
 
 
-async def confirm(access: Access, data: Confirm, geocoder: Geocoder) -> Event:
-    return await _confirm(access, data, await locate(data.venue, geocoder))
+async def confirm(access: Access, data: Confirm, geocoder: Geocoder, travel: Travel) -> Event:
+    return await _confirm(access, data, await locate(data.venue, geocoder), travel)
 
 
 @transactional
-async def _confirm(access: Access, data: Confirm, venue_at: Point) -> Event:
+async def _confirm(access: Access, data: Confirm, venue_at: Point, travel: Travel) -> Event:
     event_id = access.event_id
     event = await _lock_shown(event_id, access.group_id)
     if event["status"] != "proposed":
@@ -275,9 +313,46 @@ async def _confirm(access: Access, data: Confirm, venue_at: Point) -> Event:
     }
     if data.venue is not None:
         changes.update(_venue_columns(data.venue, venue_at))
+    else:
+        place = await _chosen_place(event_id, chosen_id, data.place_option_id, travel)
+        if place is not None:
+            venue = VenueIn(name=place["name"], address=place["address"])
+            located = (
+                (place["latitude"], place["longitude"]) if place["latitude"] is not None else None
+            )
+            changes.update(_venue_columns(venue, located))
     await queries.update_event(event_id, changes)
     await announce.confirmed(event_id, access.user_id, event["sequence"] + 1, span["starts_at"])
     return await _reread(event_id)
+
+
+async def _chosen_place(
+    event_id: int, option_id: int, place_option_id: int | None, travel: Travel
+) -> dict[str, Any] | None:
+    """The place option that becomes the venue: the one named, or else (among those with
+    coordinates) the one with the most yes, then the most maybe, then the least total
+    travel for the confirmed option's yes voters, then the earliest added; None when
+    there is none to choose."""
+    places = {row["id"]: row for row in await queries.place_rows([event_id])}
+    if place_option_id is not None:
+        if place_option_id not in places:
+            raise Invalid(f"Option {place_option_id} is not a place option of this event")
+        return places[place_option_id]
+    located = [pid for pid, row in places.items() if row["latitude"] is not None]
+    if not located:
+        return None
+    counts = await queries.place_ballots([event_id])
+    none = VoteCounts(yes=0, maybe=0, no=0)
+
+    def by_votes(pid: int) -> tuple[int, int]:
+        votes = counts.get(pid, none)
+        return -votes.yes, -votes.maybe
+
+    best = min(by_votes(pid) for pid in located)
+    tied = [pid for pid in located if by_votes(pid) == best]  # in the order added
+    if len(tied) > 1:
+        tied = await travel.least_total(event_id, option_id, tied)
+    return places[tied[0]]
 
 
 @transactional

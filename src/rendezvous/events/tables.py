@@ -1,4 +1,4 @@
-"""Meetup proposals, their time options, votes and RSVPs."""
+"""Meetup proposals, their time and place options, votes and RSVPs."""
 
 from piccolo.columns import (
     BigInt,
@@ -53,6 +53,33 @@ class TimeOption(Table, tablename="time_option"):
     position = Integer()  # the order in which the proposer listed the options
     starts_at = Timestamptz()
     ends_at = Timestamptz()
+
+
+class PlaceOption(Table, tablename="place_option"):
+    """A place a proposal asks about beside its times, as a venue is given: coordinates
+    as given, or geocoded, or none. (event, same_as) is unique: see the migration's
+    index."""
+
+    id = BigSerial(primary_key=True)
+    event = ForeignKey(Event, on_delete=OnDelete.cascade, null=False)
+    position = Integer()  # the order in which they were added
+    name = Varchar(length=200)
+    address = Varchar(length=200, null=True, default=None)
+    latitude = Float(null=True, default=None)
+    longitude = Float(null=True, default=None)
+    # The name and address compared as people would (case, accents, spacing, punctuation
+    # aside): two options with the same are one place.
+    same_as = Varchar(length=420)
+    added_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+
+
+class PlaceVote(Table, tablename="place_vote"):
+    # (option, user) is unique: see the migration's index.
+    id = BigSerial(primary_key=True)
+    event = ForeignKey(Event, on_delete=OnDelete.cascade, null=False)
+    option = ForeignKey(PlaceOption, on_delete=OnDelete.cascade, null=False)
+    user = ForeignKey(User, on_delete=OnDelete.cascade, null=False)
+    choice = Varchar(length=5)  # yes | maybe | no
 
 
 class Vote(Table):

@@ -1,4 +1,4 @@
-"""HTTP handlers for geocoding previews and venue suggestions."""
+"""HTTP handlers for geocoding previews, venue suggestions and joint polls' plans."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from rendezvous.core.openapi import errors
 from rendezvous.core.rate_limits import RATE_LIMIT
 from rendezvous.events.guards import requires_event_member
 from rendezvous.events.schemas import EventId
-from rendezvous.geo import suggestions
+from rendezvous.geo import planning, suggestions
 from rendezvous.geo.geocoder import MAX_RESULTS
-from rendezvous.geo.schemas import GeocodeResults, Strategy, Suggestions
+from rendezvous.geo.schemas import GeocodeResults, Plan, Strategy, Suggestions
 from rendezvous.geo.suggestions import MeetingPlaces
 from rendezvous.groups.guards import requires_member
 from rendezvous.groups.schemas import GroupId
@@ -47,6 +47,15 @@ SUGGESTIONS = {
     200: ResponseSpec(
         data_container=Suggestions,
         description="Real places, best first, with each located participant's distance",
+        generate_examples=False,
+    )
+}
+
+
+PLAN = {
+    200: ResponseSpec(
+        data_container=Plan,
+        description="Per time option, its participants' centre and the places ranked",
         generate_examples=False,
     )
 }
@@ -102,6 +111,19 @@ class VenueSuggestionController(Controller):
                 event_id, strategy, limit, meeting_places, state.caches
             )
         )
+
+    @get(
+        "/events/{event_id:int}/plan",
+        operation_id="planEvent",
+        guards=[requires_event_member],
+        responses={**PLAN, **errors(400, 401, 404)},
+    )
+    async def plan(
+        self, event_id: EventId, state: State, strategy: StrategyParam = "total"
+    ) -> Response[bytes]:
+        """A joint poll's plan: for every time option, its located yes voters, their
+        centre (withheld below 3 people) and the place options ranked for them."""
+        return _json(await planning.plan_for_event(event_id, strategy, state.caches))
 
     @get(
         "/groups/{group_id:int}/venue-suggestions",

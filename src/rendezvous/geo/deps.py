@@ -17,6 +17,7 @@ from rendezvous.geo.geocoder import (
     OfflineGeocoder,
     data_version,
 )
+from rendezvous.geo.planning import TravelRanking
 from rendezvous.geo.suggestions import MeetingPlaces
 from rendezvous.settings import get_settings
 
@@ -48,6 +49,10 @@ async def geocoding(app: Litestar) -> AsyncIterator[None]:
 def provide_geocoder(state: State) -> CachedGeocoder:
     geocoder: CachedGeocoder = state.geocoder
     return geocoder
+
+
+def provide_travel() -> TravelRanking:
+    return TravelRanking()
 
 
 def provide_meeting_places(state: State) -> MeetingPlaces:

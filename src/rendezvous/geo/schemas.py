@@ -48,3 +48,24 @@ class Suggestions(ResponseBody):
     # meaningfully "central" and `fair` suggestions are arbitrary.
     within_hemisphere: bool
     suggestions: list[Suggestion]
+
+
+class PlacePlan(ResponseBody):
+    place_option_id: int
+    total_km: float
+    max_km: float
+
+
+class OptionPlan(ResponseBody):
+    option_id: int
+    yes: int
+    maybe: int
+    participants: int  # located members who voted yes on this time option
+    # The strategy's optimum for them; null below 3 (it would show where one or two live).
+    center: Point | None
+    places: list[PlacePlan]  # the place options with coordinates, best first
+
+
+class Plan(ResponseBody):
+    strategy: Strategy
+    options: list[OptionPlan]  # every time option, in order

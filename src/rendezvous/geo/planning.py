@@ -1,0 +1,159 @@
+"""A joint date and place poll seen from where people live: per time option, the centre
+of its located yes voters and the place options ranked for them (GET /events/{id}/plan),
+and the confirm's tie-break between equally voted places (core.geocoding.Travel).
+
+Answers are kept encoded in WorkerCaches.venue_answers, keyed by the event's and the
+group's revisions (core.freshness): votes and options move the event's, members moving
+region the group's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import msgspec
+import numpy as np
+
+from rendezvous.core.errors import NotFound
+from rendezvous.core.freshness import WorkerCaches
+from rendezvous.events import queries as events
+from rendezvous.geo.meeting_point.plan import plan
+from rendezvous.geo.schemas import OptionPlan, PlacePlan, Plan, Point, Strategy
+from rendezvous.groups import queries as groups
+
+KM_DECIMALS = 1
+DEGREE_DECIMALS = 5  # about a metre
+
+
+async def plan_for_event(event_id: int, strategy: Strategy, caches: WorkerCaches) -> bytes:
+    event = await events.event_row(event_id)
+    group = await groups.group_state(event["group"]) if event is not None else None
+    if event is None or group is None:
+        raise NotFound("Event not found")
+    key = (
+        "plan",
+        event_id,
+        event["ical_uid"],
+        event["revision"],
+        group["created_at"],
+        group["revision"],
+        strategy,
+    )
+
+    async def compute() -> bytes:
+        return await _encoded(await _poll(event_id, event["group"]), strategy)
+
+    return await caches.venue_answers.get_or_compute(key, compute)
+
+
+class TravelRanking:
+    """core.geocoding.Travel: the confirm's tie-break between equally voted places."""
+
+    async def least_total(self, event_id: int, option_id: int, place_ids: list[int]) -> list[int]:
+        event = await events.event_row(event_id)
+        if event is None:
+            return place_ids
+        poll = await _poll(event_id, event["group"])
+        located = [p for p in poll.places if p["id"] in place_ids]
+        if option_id not in poll.option_ids or not located:
+            return place_ids
+        [scores] = plan(
+            poll.latitudes,
+            poll.longitudes,
+            poll.yes[[poll.option_ids.index(option_id)]],
+            [p["latitude"] for p in located],
+            [p["longitude"] for p in located],
+            "total",
+        )
+        ranked = [located[score.place]["id"] for score in scores.places]
+        return ranked + [pid for pid in place_ids if pid not in ranked]
+
+
+class _Poll:
+    """What a plan is made of: the located members, who voted yes on which option, and
+    the located place options."""
+
+    def __init__(
+        self,
+        members: list[dict[str, Any]],
+        options: list[dict[str, Any]],
+        voters: dict[int, set[int]],
+        places: list[dict[str, Any]],
+        counts: dict[int, tuple[int, int]],
+    ) -> None:
+        located = [m for m in members if m["latitude"] is not None and m["longitude"] is not None]
+        self.latitudes = [m["latitude"] for m in located]
+        self.longitudes = [m["longitude"] for m in located]
+        self.option_ids = [o["id"] for o in options]
+        self.yes = np.array(
+            [[m["user_id"] in voters.get(o["id"], ()) for m in located] for o in options],
+            dtype=bool,
+        ).reshape(len(options), len(located))
+        self.places = [p for p in places if p["latitude"] is not None]
+        self.counts = counts  # option id -> (yes, maybe)
+
+
+async def _poll(event_id: int, group_id: int) -> _Poll:
+    options = await events.option_rows([event_id])
+    ballots = await events.ballots([event_id])
+    counts: dict[int, tuple[int, int]] = {}
+    for ballot in ballots:
+        yes, maybe = counts.get(ballot.option_id, (0, 0))
+        if ballot.choice == "yes":
+            yes += ballot.count
+        elif ballot.choice == "maybe":
+            maybe += ballot.count
+        counts[ballot.option_id] = (yes, maybe)
+    return _Poll(
+        await groups.member_places(group_id),
+        options,
+        await events.yes_voters(event_id),
+        await events.place_rows([event_id]),
+        counts,
+    )
+
+
+async def _encoded(poll: _Poll, strategy: Strategy) -> bytes:
+    def work() -> bytes:
+        return msgspec.json.encode(_answer(poll, strategy))
+
+    # numpy releases the GIL for the heavy parts; a thread keeps the event loop free.
+    return await anyio.to_thread.run_sync(work)
+
+
+def _answer(poll: _Poll, strategy: Strategy) -> Plan:
+    plans = plan(
+        poll.latitudes,
+        poll.longitudes,
+        poll.yes,
+        [p["latitude"] for p in poll.places],
+        [p["longitude"] for p in poll.places],
+        strategy,
+    )
+    options = []
+    for option_id, option_plan in zip(poll.option_ids, plans, strict=True):
+        yes, maybe = poll.counts.get(option_id, (0, 0))
+        centre = option_plan.centre
+        options.append(
+            OptionPlan(
+                option_id=option_id,
+                yes=yes,
+                maybe=maybe,
+                participants=option_plan.participants,
+                center=None
+                if centre is None
+                else Point(
+                    latitude=round(centre[0], DEGREE_DECIMALS),
+                    longitude=round(centre[1], DEGREE_DECIMALS),
+                ),
+                places=[
+                    PlacePlan(
+                        place_option_id=poll.places[score.place]["id"],
+                        total_km=round(score.total_km, KM_DECIMALS),
+                        max_km=round(score.max_km, KM_DECIMALS),
+                    )
+                    for score in option_plan.places
+                ],
+            )
+        )
+    return Plan(strategy=strategy, options=options)
