@@ -70,7 +70,9 @@ def same_place(name: str, address: str | None) -> str:
     """A place's name and address as people compare them: case, accents, spacing and
     punctuation aside ("The Crown, York" is "the crown york")."""
     text = anyascii(f"{name} {address or ''}").casefold()
-    return " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())[:420]
+    words = " ".join(re.sub(r"[^0-9a-z]+", " ", text).split())
+    # A name of punctuation or symbols alone keeps them: "!!!" is not "???".
+    return (words or " ".join(f"{name} {address or ''}".casefold().split()))[:420]
 
 
 class EventCreate(RequestBody):
