@@ -9,11 +9,11 @@ as with SELECT ... FOR UPDATE; that lock is also what keeps seats, the last owne
 invite's uses right under concurrent requests). What touches what:
 
 - a group: its edits, members joining, leaving or changing role (groups), each of a
-  member's groups when they edit their profile (rendezvous.flows), and any change to one
+  member's groups when they edit their profile (rendezvous.flows), any change to one
   of its events that calendars show: confirmation, cancellation, an edit that raises the
-  event's sequence (events);
-- an event: every change to it, its time options, votes or answers (events), and each
-  event of a group a member leaves (rendezvous.flows).
+  event's sequence (events), and any change to its webhooks (webhooks);
+- an event: every change to it, its time and place options, votes or answers (events),
+  and each event of a group a member leaves (rendezvous.flows).
 
 A transaction that touches both takes the group first, so that two of them never wait
 for each other.
