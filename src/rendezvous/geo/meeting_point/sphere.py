@@ -149,8 +149,17 @@ def _objectives(
 
 def _tangent_basis(c: FloatArray) -> FloatArray:
     """Two orthonormal tangent vectors at the unit vector c, as the rows of a 2 x 3 array."""
-    across = _unit(np.cross(c, np.eye(3)[int(np.argmin(np.abs(c)))]))
-    return np.stack((across, np.cross(c, across)))
+    across = _unit(_cross(c, np.eye(3)[int(np.argmin(np.abs(c)))]))
+    return np.stack((across, _cross(c, across)))
+
+
+def _cross(a: FloatArray, b: FloatArray) -> FloatArray:
+    """a x b for two 3-vectors, as np.cross works it out, without its checks and axis
+    handling: called at every descent step, they made a joint poll's plan for 20 dates of
+    500 members take 36 ms instead of 30 (the "total" centre of each date)."""
+    a0, a1, a2 = a.tolist()
+    b0, b1, b2 = b.tolist()
+    return np.array((a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0))
 
 
 def _centre(
