@@ -37,6 +37,7 @@ _COINCIDE_RAD = 1e-12
 # _SCREEN_GRID-point grid and the _SCREEN_MEMBERS heaviest members, judged on an even sample
 # of at most _SCREEN_SAMPLE members.
 _SCREEN_GRID = 128
+_CONVEX_COS = math.cos(math.pi / 4)
 _SCREEN_MEMBERS = 64
 _SCREEN_STARTS = 3
 _SCREEN_SAMPLE = 1000
@@ -66,6 +67,13 @@ def geometric_median(
     w = _weights(weights, points.shape[1])
     if _all_same(points):
         return _centre(points[:, 0], points, w, True, member=(lats[0], lons[0]))
+    mean = points @ w
+    if _within_convex_cap(points, mean) and _great_circle_normal(points) is None:
+        # All within 45 degrees of their mean direction, so inside a cap under 45 degrees:
+        # the one descent below, without first finding the smallest cap (the hull), which
+        # took half the time of a compact group's centre.
+        point, index, _ = _weiszfeld(points, w, _unit(mean))
+        return _centre(point, points, w, True, member=_at(lats, lons, index))
     hull_point = _min_norm_point(points)
     hull_norm = float(np.linalg.norm(hull_point))
     hemisphere = hull_norm > _HEMISPHERE_EPS
@@ -74,7 +82,6 @@ def geometric_median(
         if normal is not None:
             point, index = _median_on_circle(points, w, normal, _unit(hull_point))
             return _centre(point, points, w, True, member=_at(lats, lons, index))
-    mean = points @ w
     heaviest = points[:, int(np.argmax(w))]
     starts = [_unit(mean) if np.linalg.norm(mean) > 1e-9 * w.sum() else heaviest]
     radius = math.acos(min(1.0, hull_norm)) if hemisphere else math.pi
@@ -84,6 +91,12 @@ def geometric_median(
     # min() keeps the first of equal optima: the mean-direction descent wins ties.
     point, index, _ = min((_weiszfeld(points, w, start) for start in starts), key=lambda r: r[2])
     return _centre(point, points, w, hemisphere, member=_at(lats, lons, index))
+
+
+def _within_convex_cap(points: FloatArray, mean: FloatArray) -> bool:
+    """Whether every member lies less than 45 degrees from the direction of `mean`."""
+    norm = float(np.linalg.norm(mean))
+    return norm > 0 and float(np.min((mean / norm) @ points)) > _CONVEX_COS
 
 
 # --- 'total': spherical Weiszfeld ----------------------------------------------------------------
