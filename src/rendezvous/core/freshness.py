@@ -32,6 +32,9 @@ row's id to the next one.
 - `venue_answers`: encoded venue suggestions and joint polls' plans, by the group's (id,
   creation time, revision), for an event also its (UID, revision), the strategy and the
   limit.
+- `plan_centres`: the centre of a set of people, by the strategy and a digest of their
+  coordinates (the inputs themselves, so never stale): a joint poll's plan recomputed after
+  a vote reuses the dates whose participants did not change.
 - `rendered_feeds`: calendar feeds, by a fingerprint of the owner's name, the day and
   each of their groups' (id, creation time, revision, name).
 
@@ -89,6 +92,11 @@ class WorkerCaches:
     )
     rendered_feeds: Lru[Hashable, bytes] = field(
         default_factory=lambda: Lru(max_weight=64 * MB, weigh=len)
+    )
+    # A joint poll's centres, by (strategy, a digest of the participants' coordinates):
+    # a vote changes one date's participants, and the others' centres stay as they were.
+    plan_centres: Lru[Hashable, tuple[float, float]] = field(
+        default_factory=lambda: Lru(max_weight=20_000)
     )
 
 

@@ -8,6 +8,8 @@ region the group's."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import Any
 
 import anyio
@@ -17,7 +19,8 @@ import numpy as np
 from rendezvous.core.errors import NotFound
 from rendezvous.core.freshness import WorkerCaches
 from rendezvous.events import queries as events
-from rendezvous.geo.meeting_point.plan import plan
+from rendezvous.geo.meeting_point.plan import plan, strategy_centre
+from rendezvous.geo.meeting_point.sphere import FloatArray
 from rendezvous.geo.schemas import OptionPlan, PlacePlan, Plan, Point, Strategy
 from rendezvous.groups import queries as groups
 
@@ -41,7 +44,7 @@ async def plan_for_event(event_id: int, strategy: Strategy, caches: WorkerCaches
     )
 
     async def compute() -> bytes:
-        return await _encoded(await _poll(event_id, event["group"]), strategy)
+        return await _encoded(await _poll(event_id, event["group"]), strategy, caches)
 
     return await caches.venue_answers.get_or_compute(key, compute)
 
@@ -64,6 +67,7 @@ class TravelRanking:
             [p["latitude"] for p in located],
             [p["longitude"] for p in located],
             "total",
+            centre_of=lambda *_: (0.0, 0.0),  # the ranking is wanted, not the centre
         )
         ranked = [located[score.place]["id"] for score in scores.places]
         return ranked + [pid for pid in place_ids if pid not in ranked]
@@ -113,15 +117,43 @@ async def _poll(event_id: int, group_id: int) -> _Poll:
     )
 
 
-async def _encoded(poll: _Poll, strategy: Strategy) -> bytes:
+async def _encoded(poll: _Poll, strategy: Strategy, caches: WorkerCaches) -> bytes:
+    # The centres already known are looked up here, and those found kept here: the cache
+    # belongs to the event loop, the work to a thread.
+    lats = np.asarray(poll.latitudes, dtype=np.float64)
+    lons = np.asarray(poll.longitudes, dtype=np.float64)
+    keys = [_centre_key(lats[voted], lons[voted], strategy) for voted in poll.yes]
+    known = {key: centre for key in keys if (centre := caches.plan_centres.get(key)) is not None}
+    found: dict[bytes, tuple[float, float]] = {}
+
+    def centre_of(latitudes: FloatArray, longitudes: FloatArray) -> tuple[float, float]:
+        key = _centre_key(latitudes, longitudes, strategy)
+        centre = known.get(key) or found.get(key)
+        if centre is None:
+            centre = found[key] = strategy_centre(latitudes, longitudes, strategy)
+        return centre
+
     def work() -> bytes:
-        return msgspec.json.encode(_answer(poll, strategy))
+        return msgspec.json.encode(_answer(poll, strategy, centre_of))
 
     # numpy releases the GIL for the heavy parts; a thread keeps the event loop free.
-    return await anyio.to_thread.run_sync(work)
+    encoded = await anyio.to_thread.run_sync(work)
+    for key, centre in found.items():
+        caches.plan_centres.put(key, centre)
+    return encoded
 
 
-def _answer(poll: _Poll, strategy: Strategy) -> Plan:
+def _centre_key(latitudes: FloatArray, longitudes: FloatArray, strategy: Strategy) -> bytes:
+    digest = hashlib.blake2b(latitudes.tobytes(), digest_size=16)
+    digest.update(longitudes.tobytes())
+    return strategy.encode() + digest.digest()
+
+
+def _answer(
+    poll: _Poll,
+    strategy: Strategy,
+    centre_of: Callable[[FloatArray, FloatArray], tuple[float, float]],
+) -> Plan:
     plans = plan(
         poll.latitudes,
         poll.longitudes,
@@ -129,6 +161,7 @@ def _answer(poll: _Poll, strategy: Strategy) -> Plan:
         [p["latitude"] for p in poll.places],
         [p["longitude"] for p in poll.places],
         strategy,
+        centre_of,
     )
     options = []
     for option_id, option_plan in zip(poll.option_ids, plans, strict=True):

@@ -3,7 +3,7 @@ from piccolo.engine import engine_finder
 
 ID = "2026-12-06T14:42:44:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "one place option per place and one time option per span in an event; one place vote per option and user"
+DESCRIPTION = "one place option per place and one time option per span in an event; one place vote per option and user; votes by choice"
 
 
 async def forwards():
@@ -18,6 +18,9 @@ async def forwards():
             'CREATE UNIQUE INDEX time_option_event_span ON time_option ("event", "starts_at", "ends_at")',
             'CREATE UNIQUE INDEX place_vote_option_user ON place_vote ("option", "user")',
             'CREATE INDEX place_vote_event_user ON place_vote ("event", "user")',
+            # A joint poll's plan reads who voted what on each date from the index alone
+            # (bench/plan.py: the yes voters and the tally of 500 members, 12 -> 3 ms).
+            'CREATE INDEX vote_event_choice ON vote ("event", "choice", "option", "user")',
         ):
             await engine.run_ddl(statement)
 

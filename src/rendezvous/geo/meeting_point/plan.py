@@ -40,6 +40,7 @@ def plan(
     place_latitudes: npt.ArrayLike,
     place_longitudes: npt.ArrayLike,
     strategy: Literal["total", "fair"],
+    centre_of: Callable[[FloatArray, FloatArray], tuple[float, float]] | None = None,
 ) -> tuple[OptionPlan, ...]:
     """One plan per time option (rows of yes, members in columns), in order.
 
@@ -47,7 +48,8 @@ def plan(
     total and longest great-circle journey to it and ranked best first: 'total' by total, then
     longest, then index; 'fair' by longest, then total, then index (objectives compared to the
     millimetre, as rank_places does). The centre is the strategy's optimum for the participants,
-    withheld below MIN_PEOPLE_FOR_CENTRE of them.
+    withheld below MIN_PEOPLE_FOR_CENTRE of them; `centre_of` (their latitudes and longitudes
+    in, the centre out) replaces strategy_centre, e.g. to reuse centres already known.
     """
     if strategy not in ("total", "fair"):
         raise ValueError(f"unknown strategy {strategy!r}")
@@ -80,20 +82,29 @@ def plan(
         axis=-1,
     )
 
-    solver: Callable[[npt.ArrayLike, npt.ArrayLike], Centre] = (
-        geometric_median if strategy == "total" else minimax_centre
-    )
+    centre_of = centre_of or (lambda lats, lons: strategy_centre(lats, lons, strategy))
     plans = []
     for voted, order, total, most in zip(votes, orders, totals, longest, strict=True):
         count = int(voted.sum())
         centre = None
         if count >= MIN_PEOPLE_FOR_CENTRE:
-            found = solver(member_lats[voted], member_lons[voted])
-            centre = (found.latitude, found.longitude)
+            centre = centre_of(member_lats[voted], member_lons[voted])
         total_km, max_km = total.tolist(), most.tolist()  # plain floats for the caller
         places = tuple(PlaceScore(p, total_km[p], max_km[p]) for p in order.tolist())
         plans.append(OptionPlan(participants=count, centre=centre, places=places))
     return tuple(plans)
+
+
+def strategy_centre(
+    latitudes: FloatArray, longitudes: FloatArray, strategy: Literal["total", "fair"]
+) -> tuple[float, float]:
+    """The strategy's optimum for these people: the geometric median, or the centre of
+    the smallest cap."""
+    solver: Callable[[npt.ArrayLike, npt.ArrayLike], Centre] = (
+        geometric_median if strategy == "total" else minimax_centre
+    )
+    found = solver(latitudes, longitudes)
+    return found.latitude, found.longitude
 
 
 def _coordinates(
