@@ -1,4 +1,5 @@
-"""`rendezvous demo`: seed a small group of friends and print a tour of the API."""
+"""`rendezvous demo`: seed a small group of friends with two proposals (one a joint date and
+place poll) and print a tour of the API."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from rendezvous.accounts.schemas import UserCreate
 from rendezvous.core.locks import KeyedLock
 from rendezvous.events import rsvps
 from rendezvous.events import services as events
-from rendezvous.events.schemas import Choice, EventCreate, RsvpIn, TimeOptionIn, Votes
+from rendezvous.events.schemas import Choice, EventCreate, RsvpIn, TimeOptionIn, VenueIn, Votes
 from rendezvous.geo.deps import open_geocoder
 from rendezvous.geo.gazetteer import Gazetteer
 from rendezvous.geo.geocoder import CachedGeocoder
@@ -20,13 +21,29 @@ from rendezvous.groups.schemas import GroupCreate, InviteCreate
 
 LONDON = ZoneInfo("Europe/London")
 
-# Friends from an online forum, spread across Britain.
+# Friends from an online forum, spread across Britain. The first five plan the first
+# meet-up; with the last four, each half of Britain has people enough for a joint poll.
 FRIENDS = [
     ("Alison", "alison@example.org", "Leeds, UK"),
     ("Bronwen", "bronwen@example.org", "Cardiff, UK"),
     ("Catriona", "catriona@example.org", "Glasgow, UK"),
     ("Deborah", "deborah@example.org", "Norwich, UK"),
     ("Eilidh", None, "Inverness, UK"),
+    ("Georgina", "georgina@example.org", "London, UK"),
+    ("Harriet", "harriet@example.org", "Bristol, UK"),
+    ("Isla", "isla@example.org", "Edinburgh, UK"),
+    ("Jessie", None, "Aberdeen, UK"),
+]
+FIRST_MEETUP = 5  # the friends who vote and answer on the first meet-up
+SCOTS = {"Catriona", "Eilidh", "Isla", "Jessie"}  # the rest live in England and Wales
+
+# The joint poll's places, Scotland's first, then the middle, then England's.
+PLACES = [
+    VenueIn(name="Perth", address="Perth, UK"),
+    VenueIn(name="Stirling", address="Stirling, UK"),
+    VenueIn(name="York", address="York, UK"),
+    VenueIn(name="Birmingham", address="Birmingham, UK"),
+    VenueIn(name="Oxford", address="Oxford, UK"),
 ]
 
 
@@ -42,6 +59,11 @@ def _saturdays(count: int, weeks_ahead: int = 4) -> list[TimeOptionIn]:
         )
         for day in days
     ]
+
+
+def _day(option: TimeOptionIn) -> str:
+    """'Saturday 6 June'."""
+    return f"{option.start:%A} {option.start.day} {option.start:%B}"
 
 
 def _quoted(text: str) -> str:
@@ -64,7 +86,8 @@ def _curl(base: str, method: str, path: str, body: str | None = None, as_: str =
 
 
 async def seed(base_url: str) -> str:
-    """Create the friends, their group and an invite; return the tour to print."""
+    """Create the friends, their group, an invite and two proposals; return the tour to
+    print."""
     geocoder = open_geocoder(Gazetteer.load())
     try:
         return await _seed(base_url, geocoder)
@@ -113,7 +136,7 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
         {first: "yes", second: "yes"},
         {third: "yes"},
     ]
-    for signup, ballot in zip(signups, ballots, strict=True):
+    for signup, ballot in zip(signups[:FIRST_MEETUP], ballots, strict=True):
         await events.put_votes(event.id, signup.user.id, Votes(votes=ballot))
     answers: list[tuple[Choice, int]] = [
         ("yes", 1),
@@ -123,14 +146,46 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
         ("yes", 0),
     ]
     answering = KeyedLock()
-    for signup, (status, guests) in zip(signups, answers, strict=True):
+    for signup, (status, guests) in zip(signups[:FIRST_MEETUP], answers, strict=True):
         await rsvps.put_rsvp(
             event.id, signup.user.id, RsvpIn(status=status, guests=guests), answering
         )
 
+    # A joint poll: when and where together. The Scots can make the first Saturday, the
+    # English and Welsh the second; each votes for a place near their half.
+    walk_days = _saturdays(2, weeks_ahead=8)
+    walk = await events.create_event(
+        group.id,
+        organiser.user.id,
+        EventCreate(
+            title="Walk and supper",
+            description="A day's walk, then supper: which Saturday, and where?",
+            timezone="Europe/London",
+            time_options=walk_days,
+            place_options=PLACES,
+        ),
+        geocoder,
+    )
+    scots_day, southern_day = (option.id for option in walk.time_options)
+    place = {option.name: option.id for option in walk.place_options}
+    for signup in signups:
+        scot = signup.user.name in SCOTS
+        dates: dict[int, Choice] = {
+            scots_day: "yes" if scot else "no",
+            southern_day: "no" if scot else "yes",
+        }
+        places: dict[int, Choice] = (
+            {place["Perth"]: "yes", place["Stirling"]: "maybe"}
+            if scot
+            else {place["Birmingham"]: "yes", place["Oxford"]: "maybe"}
+        )
+        await events.put_votes(walk.id, signup.user.id, Votes(votes=dates, place_votes=places))
+
     lines = [
         f"Seeded group {group.id} '{group.name}' with {len(signups)} friends:",
         *(f"  {s.user.name:<9} {s.user.region_label}" for s in signups),
+        f"and two proposals: event {event.id} '{event.title}' (when) and event {walk.id} "
+        f"'{walk.title}' (when and where).",
         "",
         "Serve the API (rendezvous serve), then paste these into a shell:",
         "",
@@ -188,6 +243,35 @@ async def _seed(base_url: str, geocoder: CachedGeocoder) -> str:
         _curl(base_url, "GET", f"/events/{event.id}/invite.ics", as_="DEBORAH"),
         "# her private feed address, to subscribe to (the feed itself needs no token)",
         _curl(base_url, "GET", "/me/feed", as_="DEBORAH"),
+        f"# a joint poll, when and where together: the Scots voted yes on {_day(walk_days[0])},",
+        f"# the English and Welsh on {_day(walk_days[1])}; each half voted for a place nearby",
+        _curl(base_url, "GET", f"/events/{walk.id}"),
+        "# per Saturday, the places ranked for those who can come, fairest first (the shortest",
+        f"# longest journey): on {_day(walk_days[0])} the Scots can come and Perth is fairest",
+        f"# (130 km at most, from Inverness); on {_day(walk_days[1])} the English and Welsh,",
+        "# and Birmingham (217 km at most, from Norwich)",
+        _curl(base_url, "GET", f"/events/{walk.id}/plan?strategy=fair"),
+        "# least travel in all instead: Perth again for the Scots, but Oxford for the others",
+        "# (745 km in all against Birmingham's 793, though Leeds is then 228 km away)",
+        _curl(base_url, "GET", f"/events/{walk.id}/plan?strategy=total"),
+        "# Eilidh adds a place the offline geocoder does not know, so with its coordinates;",
+        "# it is fairer still for the Scots (111 km at most) and now heads their Saturday",
+        _curl(
+            base_url,
+            "POST",
+            f"/events/{walk.id}/place-options",
+            '{"name": "Pitlochry", "latitude": 56.7024, "longitude": -3.7345}',
+            as_="EILIDH",
+        ),
+        _curl(base_url, "GET", f"/events/{walk.id}/plan?strategy=fair"),
+        "# Bronwen votes on places only: her Saturday votes stay as they were",
+        _curl(
+            base_url,
+            "PUT",
+            f"/events/{walk.id}/votes",
+            f'{{"place_votes": {{"{place["York"]}": "maybe", "{place["Birmingham"]}": "yes"}}}}',
+            as_="BRONWEN",
+        ),
         "# the API's own documentation",
         f"curl -s {_quoted(base_url + '/schema/openapi.json')} | head -c 300",
     ]

@@ -40,9 +40,19 @@ async def provide_access_by_token(request: Request) -> Access:
     dependency rather than a guard: Litestar copies the handler for every guard call,
     which cost as much as a cached read. Dependencies resolve before the path parameters
     are checked, so 401 still comes before 400 and 404."""
+    return await _access_by_token(request, with_group=False)
+
+
+async def provide_access_and_group_by_token(request: Request) -> Access:
+    """As provide_access_by_token, the row also holding the group's `group_created_at`
+    and `group_revision`."""
+    return await _access_by_token(request, with_group=True)
+
+
+async def _access_by_token(request: Request, with_group: bool) -> Access:
     hashed = token_hash(request)
     event_id = path_id_or_zero(request, "event_id")
-    row = await queries.event_for_token(event_id, hashed) if hashed else None
+    row = await queries.event_for_token(event_id, hashed, with_group) if hashed else None
     await admit(request, row)
     checked_path_id(request, "event_id")
     access = access_from(row) if row is not None else None

@@ -57,8 +57,20 @@ _EVENT_FOR_TOKEN = with_caller(
 )
 
 
-async def event_for_token(event_id: int, token_hash: str) -> Row | None:
-    return await fetch_one(_EVENT_FOR_TOKEN, event_id, token_hash)
+# The same, with the group's creation time and revision, for views keyed by both (a joint
+# poll's plan, bench/plan.py).
+_EVENT_AND_GROUP_FOR_TOKEN = with_caller(
+    "m.role AS caller_role, g.created_at AS group_created_at, g.revision AS group_revision, "
+    f"{_COLUMNS}",
+    "LEFT JOIN event e ON e.id = {} "
+    'LEFT JOIN membership m ON m."group" = e."group" AND m."user" = t."user" '
+    'LEFT JOIN friend_group g ON g.id = e."group"',
+)
+
+
+async def event_for_token(event_id: int, token_hash: str, with_group: bool = False) -> Row | None:
+    statement = _EVENT_AND_GROUP_FOR_TOKEN if with_group else _EVENT_FOR_TOKEN
+    return await fetch_one(statement, event_id, token_hash)
 
 
 async def event_row(event_id: int) -> dict[str, Any] | None:

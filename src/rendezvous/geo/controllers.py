@@ -6,16 +6,19 @@ from typing import Annotated
 
 from litestar import Controller, Response, get
 from litestar.datastructures import State
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.enums import MediaType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Parameter
 
+from rendezvous.core.auth import EXCLUDE_FROM_AUTH
 from rendezvous.core.geocoding import Geocoder
 from rendezvous.core.openapi import errors
 from rendezvous.core.rate_limits import RATE_LIMIT
+from rendezvous.events.deps import provide_access_and_group_by_token
 from rendezvous.events.guards import requires_event_member
 from rendezvous.events.schemas import EventId
+from rendezvous.events.services import Access
 from rendezvous.geo import planning, suggestions
 from rendezvous.geo.geocoder import MAX_RESULTS
 from rendezvous.geo.schemas import GeocodeResults, Plan, Strategy, Suggestions
@@ -115,15 +118,22 @@ class VenueSuggestionController(Controller):
     @get(
         "/events/{event_id:int}/plan",
         operation_id="planEvent",
-        guards=[requires_event_member],
+        # The token, the membership, the event and its group in one statement: a cached
+        # plan is then one query (bench/plan.py).
+        dependencies={"event_access": Provide(provide_access_and_group_by_token)},
+        opt={EXCLUDE_FROM_AUTH: True},
         responses={**PLAN, **errors(400, 401, 404)},
     )
     async def plan(
-        self, event_id: EventId, state: State, strategy: StrategyParam = "total"
+        self,
+        event_id: EventId,
+        event_access: NamedDependency[Access],
+        state: State,
+        strategy: StrategyParam = "total",
     ) -> Response[bytes]:
         """A joint poll's plan: for every time option, its located yes voters, their
         centre (withheld below 3 people) and the place options ranked for them."""
-        return _json(await planning.plan_for_event(event_id, strategy, state.caches))
+        return _json(await planning.plan_for_event(event_access.row, strategy, state.caches))
 
     @get(
         "/groups/{group_id:int}/venue-suggestions",

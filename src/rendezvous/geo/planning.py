@@ -16,7 +16,7 @@ import anyio
 import msgspec
 import numpy as np
 
-from rendezvous.core.errors import NotFound
+from rendezvous.core.db.sql import Row
 from rendezvous.core.freshness import WorkerCaches
 from rendezvous.events import queries as events
 from rendezvous.geo.meeting_point.plan import plan, strategy_centre
@@ -28,23 +28,21 @@ KM_DECIMALS = 1
 DEGREE_DECIMALS = 5  # about a metre
 
 
-async def plan_for_event(event_id: int, strategy: Strategy, caches: WorkerCaches) -> bytes:
-    event = await events.event_row(event_id)
-    group = await groups.group_state(event["group"]) if event is not None else None
-    if event is None or group is None:
-        raise NotFound("Event not found")
+async def plan_for_event(event: Row, strategy: Strategy, caches: WorkerCaches) -> bytes:
+    """`event`: its row as events.deps.provide_access_and_group_by_token read it, with the
+    group's creation time and revision."""
     key = (
         "plan",
-        event_id,
+        event["id"],
         event["ical_uid"],
         event["revision"],
-        group["created_at"],
-        group["revision"],
+        event["group_created_at"],
+        event["group_revision"],
         strategy,
     )
 
     async def compute() -> bytes:
-        return await _encoded(await _poll(event_id, event["group"]), strategy, caches)
+        return await _encoded(await _poll(event["id"], event["group"]), strategy, caches)
 
     return await caches.venue_answers.get_or_compute(key, compute)
 
