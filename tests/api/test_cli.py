@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -79,7 +80,10 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
     result = rendezvous("demo", cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     tokens = dict(re.findall(r"^export (\w+)=(\S+)$", result.stdout, re.MULTILINE))
-    assert set(tokens) == {"ALISON", "BRONWEN", "CATRIONA", "DEBORAH", "EILIDH"}
+    assert set(tokens) == {
+        *("ALISON", "BRONWEN", "CATRIONA", "DEBORAH", "EILIDH"),
+        *("GEORGINA", "HARRIET", "ISLA", "JESSIE"),
+    }
     group_id = int(re.search(r"Seeded group (\d+)", result.stdout).group(1))  # type: ignore[union-attr]
     assert f"/groups/{group_id}" in result.stdout
     assert "curl -s" in result.stdout
@@ -95,14 +99,13 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
         me = httpx.get(f"{base}/me", headers=headers, timeout=10).json()
         assert me["name"] == "Alison" and me["region"] == "Leeds, UK"
         group = httpx.get(f"{base}/groups/{group_id}", headers=headers, timeout=10).json()
-        assert group["member_count"] == 5
+        assert group["member_count"] == 9
         roles = {m["name"]: m["role"] for m in group["members"]}
         assert roles == {
             "Alison": "owner",
             "Bronwen": "admin",
-            "Catriona": "member",
-            "Deborah": "member",
-            "Eilidh": "member",
+            **dict.fromkeys(("Catriona", "Deborah", "Eilidh", "Georgina"), "member"),
+            **dict.fromkeys(("Harriet", "Isla", "Jessie"), "member"),
         }
         # the proposal: votes cast, seats full, Eilidh waiting
         event_id = int(re.search(r"/events/(\d+)", result.stdout).group(1))  # type: ignore[union-attr]
@@ -130,3 +133,63 @@ def test_demo_seeds_a_group_and_prints_a_working_tour(tmp_path: Path) -> None:
             f"{base}/groups/{group_id}", json={"name": "Renamed"}, headers=deborah, timeout=10
         )
         assert renamed.status_code == 403
+        _check_joint_poll(base, result.stdout, tokens)
+
+
+def _tour_body(tour: str, path: str) -> object:
+    """The JSON body of the tour's curl to `path`."""
+    line = next(line for line in tour.splitlines() if line.startswith("curl ") and path in line)
+    words = shlex.split(line)
+    return json.loads(words[words.index("-d") + 1])
+
+
+def _check_joint_poll(base: str, tour: str, tokens: dict[str, str]) -> None:
+    """The walk's plan is what the tour's comments say: a different fairest place for the
+    Scots' Saturday and for the others'."""
+    walk_id = int(re.search(r"event (\d+) 'Walk and supper'", tour).group(1))  # type: ignore[union-attr]
+    alison = {"Authorization": f"Bearer {tokens['ALISON']}"}
+    walk = httpx.get(f"{base}/events/{walk_id}", headers=alison, timeout=10).json()
+    assert walk["status"] == "proposed" and len(walk["time_options"]) == 2
+    names = {place["id"]: place["name"] for place in walk["place_options"]}
+    assert list(names.values()) == ["Perth", "Stirling", "York", "Birmingham", "Oxford"]
+    assert all(place["latitude"] is not None for place in walk["place_options"])
+
+    def best(strategy: str) -> list[tuple[int, str, dict[str, float]]]:
+        path = f"/events/{walk_id}/plan?strategy={strategy}"
+        assert path in tour
+        plan = httpx.get(f"{base}{path}", headers=alison, timeout=10).json()
+        assert [o["option_id"] for o in plan["options"]] == [o["id"] for o in walk["time_options"]]
+        assert all(o["center"] is not None for o in plan["options"])
+        return [
+            (o["participants"], names[o["places"][0]["place_option_id"]], o["places"][0])
+            for o in plan["options"]
+        ]
+
+    (scots, perth, at_perth), (others, birmingham, at_birmingham) = best("fair")
+    assert (scots, perth, others, birmingham) == (4, "Perth", 5, "Birmingham")
+    assert f"({at_perth['max_km']:.0f} km at most, from Inverness)" in tour
+    assert f"({at_birmingham['max_km']:.0f} km at most, from Norwich)" in tour
+    (_, perth, _), (_, oxford, at_oxford) = best("total")
+    assert (perth, oxford) == ("Perth", "Oxford")
+    assert f"({at_oxford['total_km']:.0f} km in all against Birmingham's " in tour
+    assert f"Birmingham's {at_birmingham['total_km']:.0f}," in tour
+    assert f"Leeds is then {at_oxford['max_km']:.0f} km away" in tour
+    # Eilidh's place, as the tour adds it, is fairer still for the Scots
+    eilidh = {"Authorization": f"Bearer {tokens['EILIDH']}"}
+    body = _tour_body(tour, f"/events/{walk_id}/place-options")
+    added = httpx.post(
+        f"{base}/events/{walk_id}/place-options", json=body, headers=eilidh, timeout=10
+    )
+    assert added.status_code == 201, added.text
+    names[added.json()["id"]] = added.json()["name"]
+    (_, pitlochry, at_pitlochry), (_, birmingham, _) = best("fair")
+    assert (pitlochry, birmingham) == ("Pitlochry", "Birmingham")
+    assert f"for the Scots ({at_pitlochry['max_km']:.0f} km at most)" in tour
+    # Bronwen's place votes leave her Saturday votes as they were
+    bronwen = {"Authorization": f"Bearer {tokens['BRONWEN']}"}
+    before = httpx.get(f"{base}/events/{walk_id}/votes", headers=bronwen, timeout=10).json()
+    body = _tour_body(tour, f"/events/{walk_id}/votes")
+    voted = httpx.put(f"{base}/events/{walk_id}/votes", json=body, headers=bronwen, timeout=10)
+    assert voted.status_code == 200, voted.text
+    assert voted.json()["votes"] == before["votes"] != {}
+    assert voted.json()["place_votes"] == body["place_votes"]  # type: ignore[index]
