@@ -5,11 +5,12 @@ on SQLite and PostgreSQL, each beside a bare Litestar endpoint measured in the s
 
 Runs, one after another: reads.py (GET /me, /groups/{id}, /events/{id}, also beside a
 one-query endpoint, with tail verdicts; 1 and 2 workers), rsvp.py (RSVP writes; 1 and 2
-workers), venues.py (venue suggestions), feeds.py (calendar feeds; cold, warm, 304),
-mail.py (the outbox on a confirm, sending, commit to arrival; beside the commit before
-mail), webhooks.py (deliveries a second, destinations on a proposal, commit to arrival),
-then the pure-code ones (meeting_point.py, gazetteer.py). Each prints its own table
-of figures beside the bare endpoint's. Takes about 26 minutes on a 2-core machine.
+workers), venues.py (venue suggestions), plan.py (joint polls' plans; warm and cold),
+feeds.py (calendar feeds; cold, warm, 304), mail.py (the outbox on a confirm, sending,
+commit to arrival; beside the commit before mail), webhooks.py (deliveries a second,
+destinations on a proposal, commit to arrival), then the pure-code ones
+(meeting_point.py, gazetteer.py). Each prints its own table of figures beside the bare
+endpoint's. Takes about 30 minutes on a 2-core machine.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 # take --seconds and --pg-server (mail.py and webhooks.py run by counts and ignore --seconds)
-SERVED = ["reads.py", "rsvp.py", "venues.py", "feeds.py", "mail.py", "webhooks.py"]
+SERVED = ["reads.py", "rsvp.py", "venues.py", "plan.py", "feeds.py", "mail.py", "webhooks.py"]
 PURE = ["meeting_point.py", "gazetteer.py"]
 
 
