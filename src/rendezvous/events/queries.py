@@ -36,7 +36,7 @@ from rendezvous.events.tables import PlaceVote as PlaceVoteRow
 from rendezvous.events.tables import Rsvp as RsvpRow
 from rendezvous.events.tables import TimeOption as OptionRow
 from rendezvous.events.tables import Vote as VoteRow
-from rendezvous.events.tally import Ballot, Option, tally
+from rendezvous.events.tally import Ballot, Counts, Option, tally
 from rendezvous.groups.queries import answers_announced
 
 EVENT_COLUMNS: tuple[Column, ...] = tuple(EventRow._meta.columns)
@@ -122,32 +122,28 @@ async def place_rows(event_ids: Sequence[int]) -> list[dict[str, Any]]:
     )
 
 
-async def place_ballots(event_ids: Sequence[int]) -> dict[int, VoteCounts]:
-    """Votes on these events' place options, counted per option."""
-    rows = await (
-        PlaceVoteRow.select(PlaceVoteRow.option, PlaceVoteRow.choice, Count(alias="n"))
-        .where(PlaceVoteRow.event.is_in(list(event_ids)))
-        .group_by(PlaceVoteRow.option, PlaceVoteRow.choice)
-    )
-    counts: dict[int, dict[str, int]] = defaultdict(
-        lambda: dict.fromkeys(("yes", "maybe", "no"), 0)
-    )
-    for row in rows:
-        counts[row["option"]][row["choice"]] += row["n"]
-    return {option: VoteCounts(**of_option) for option, of_option in counts.items()}
-
-
 def as_options(rows: Sequence[Row]) -> list[Option]:
     """Option rows as the vote tally takes them."""
     return [Option(row["id"], row["starts_at"]) for row in rows]
 
 
 async def ballots(event_ids: Sequence[int]) -> list[Ballot]:
-    """Votes of these events, counted per option and choice by the database."""
+    """Votes on these events' time options, counted per option and choice by the database."""
+    return await _ballots(VoteRow, event_ids)
+
+
+async def place_ballots(event_ids: Sequence[int]) -> list[Ballot]:
+    """Votes on these events' place options, counted the same way."""
+    return await _ballots(PlaceVoteRow, event_ids)
+
+
+async def _ballots(
+    table: type[VoteRow] | type[PlaceVoteRow], event_ids: Sequence[int]
+) -> list[Ballot]:
     rows = await (
-        VoteRow.select(VoteRow.option, VoteRow.choice, Count(alias="n"))
-        .where(VoteRow.event.is_in(list(event_ids)))
-        .group_by(VoteRow.option, VoteRow.choice)
+        table.select(table.option, table.choice, Count(alias="n"))
+        .where(table.event.is_in(list(event_ids)))
+        .group_by(table.option, table.choice)
     )
     return [Ballot(row["option"], row["choice"], row["n"]) for row in rows]
 
@@ -190,22 +186,21 @@ class Tallies:
 async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
     """The tallies of these events: five queries however many events there are."""
     options = await option_rows(event_ids)
-    votes = tally(as_options(options), await ballots(event_ids))
+    votes = tally([option["id"] for option in options], await ballots(event_ids))
     time_options: dict[int, list[TimeOption]] = defaultdict(list)
     for option in options:
-        counts = votes.of(option["id"])
         time_options[option["event"]].append(
             TimeOption(
                 id=option["id"],
                 start=option["starts_at"],
                 end=option["ends_at"],
-                votes=VoteCounts(yes=counts.yes, maybe=counts.maybe, no=counts.no),
+                votes=_vote_counts(votes.of(option["id"])),
             )
         )
     place_options: dict[int, list[PlaceOption]] = defaultdict(list)
     places = await place_rows(event_ids)
-    place_votes = await place_ballots(event_ids) if places else {}
-    none = VoteCounts(yes=0, maybe=0, no=0)
+    place_ids = [place["id"] for place in places]
+    place_votes = tally(place_ids, await place_ballots(event_ids) if places else [])
     for place in places:
         place_options[place["event"]].append(
             PlaceOption(
@@ -215,7 +210,7 @@ async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
                 latitude=place["latitude"],
                 longitude=place["longitude"],
                 added_by=place["added_by"],
-                votes=place_votes.get(place["id"], none),
+                votes=_vote_counts(place_votes.of(place["id"])),
             )
         )
     rsvp_counts = await _rsvp_counts(event_ids)
@@ -223,6 +218,10 @@ async def tallies_of(event_ids: Sequence[int]) -> dict[int, Tallies]:
         event_id: Tallies(time_options[event_id], place_options[event_id], rsvp_counts[event_id])
         for event_id in event_ids
     }
+
+
+def _vote_counts(counts: Counts) -> VoteCounts:
+    return VoteCounts(yes=counts.yes, maybe=counts.maybe, no=counts.no)
 
 
 def venue_of(row: Row) -> Venue | None:

@@ -31,7 +31,6 @@ from rendezvous.events.schemas import (
     MyVotes,
     Status,
     VenueIn,
-    VoteCounts,
     Votes,
     same_place,
 )
@@ -298,7 +297,8 @@ async def _confirm(access: Access, data: Confirm, venue_at: Point, travel: Trave
     rows = {row["id"]: row for row in await queries.option_rows([event_id])}
     if data.option_id is None:
         options = queries.as_options(list(rows.values()))
-        chosen_id = best_option(options, tally(options, await queries.ballots([event_id]))).id
+        votes = tally(list(rows), await queries.ballots([event_id]))
+        chosen_id = best_option(options, votes).id
     elif data.option_id in rows:
         chosen_id = data.option_id
     else:
@@ -341,12 +341,10 @@ async def _chosen_place(
     located = [pid for pid, row in places.items() if row["latitude"] is not None]
     if not located:
         return None
-    counts = await queries.place_ballots([event_id])
-    none = VoteCounts(yes=0, maybe=0, no=0)
+    counts = tally(located, await queries.place_ballots([event_id]))
 
     def by_votes(pid: int) -> tuple[int, int]:
-        votes = counts.get(pid, none)
-        return -votes.yes, -votes.maybe
+        return -counts.of(pid).yes, -counts.of(pid).maybe
 
     best = min(by_votes(pid) for pid in located)
     tied = [pid for pid in located if by_votes(pid) == best]  # in the order added

@@ -35,9 +35,9 @@ class Tally:
         return self.counts.get(option_id, Counts())
 
 
-def tally(options: Sequence[Option], ballots: Iterable[Ballot]) -> Tally:
-    """Votes per option; ballots for options not listed are ignored."""
-    result = Tally({option.id: Counts() for option in options})
+def tally(option_ids: Iterable[int], ballots: Iterable[Ballot]) -> Tally:
+    """Votes per option (time or place); ballots for options not listed are ignored."""
+    result = Tally({option_id: Counts() for option_id in option_ids})
     for ballot in ballots:
         counts = result.counts.get(ballot.option_id)
         if counts is not None:

@@ -19,6 +19,7 @@ import numpy as np
 from rendezvous.core.db.sql import Row
 from rendezvous.core.freshness import WorkerCaches
 from rendezvous.events import queries as events
+from rendezvous.events.tally import Tally, tally
 from rendezvous.geo.meeting_point.plan import plan, strategy_centre
 from rendezvous.geo.meeting_point.sphere import FloatArray
 from rendezvous.geo.schemas import OptionPlan, PlacePlan, Plan, Point, Strategy
@@ -81,7 +82,7 @@ class _Poll:
         options: list[dict[str, Any]],
         voters: dict[int, set[int]],
         places: list[dict[str, Any]],
-        counts: dict[int, tuple[int, int]],
+        counts: Tally,
     ) -> None:
         located = [m for m in members if m["latitude"] is not None and m["longitude"] is not None]
         self.latitudes = [m["latitude"] for m in located]
@@ -92,20 +93,12 @@ class _Poll:
             dtype=bool,
         ).reshape(len(options), len(located))
         self.places = [p for p in places if p["latitude"] is not None]
-        self.counts = counts  # option id -> (yes, maybe)
+        self.counts = counts
 
 
 async def _poll(event_id: int, group_id: int) -> _Poll:
     options = await events.option_rows([event_id])
-    ballots = await events.ballots([event_id])
-    counts: dict[int, tuple[int, int]] = {}
-    for ballot in ballots:
-        yes, maybe = counts.get(ballot.option_id, (0, 0))
-        if ballot.choice == "yes":
-            yes += ballot.count
-        elif ballot.choice == "maybe":
-            maybe += ballot.count
-        counts[ballot.option_id] = (yes, maybe)
+    counts = tally([option["id"] for option in options], await events.ballots([event_id]))
     return _Poll(
         await groups.member_places(group_id),
         options,
@@ -163,13 +156,13 @@ def _answer(
     )
     options = []
     for option_id, option_plan in zip(poll.option_ids, plans, strict=True):
-        yes, maybe = poll.counts.get(option_id, (0, 0))
+        votes = poll.counts.of(option_id)
         centre = option_plan.centre
         options.append(
             OptionPlan(
                 option_id=option_id,
-                yes=yes,
-                maybe=maybe,
+                yes=votes.yes,
+                maybe=votes.maybe,
                 participants=option_plan.participants,
                 center=None
                 if centre is None
