@@ -19,20 +19,17 @@ from rendezvous.events.schemas import (
     VoteCounts,
     same_place,
 )
-from rendezvous.events.services import Access, Point, locate, place_values
+from rendezvous.events.services import Access, Point, locate, lock_proposal, place_values
 
 _NO_VOTES = VoteCounts(yes=0, maybe=0, no=0)
 
 
-async def _open_for_options(event_id: int) -> None:
-    event = await queries.lock_event(event_id)
-    if event["status"] != "proposed":
-        raise Conflict(f"Options can be added only while proposed; this event is {event['status']}")
+_CLOSED = "Options can be added only while proposed"
 
 
 @transactional
 async def add_time_option(access: Access, data: TimeOptionIn) -> TimeOption:
-    await _open_for_options(access.event_id)
+    await lock_proposal(access.event_id, _CLOSED)
     start, end = data.start.astimezone(UTC), data.end.astimezone(UTC)
     rows = await queries.option_rows([access.event_id])
     if len(rows) >= MAX_OPTIONS:
@@ -49,7 +46,7 @@ async def add_place_option(access: Access, data: VenueIn, geocoder: Geocoder) ->
 
 @transactional
 async def _add_place_option(access: Access, data: VenueIn, point: Point) -> PlaceOption:
-    await _open_for_options(access.event_id)
+    await lock_proposal(access.event_id, _CLOSED)
     taken = await queries.place_same_as(access.event_id)
     if len(taken) >= MAX_OPTIONS:
         raise Conflict(f"A proposal has at most {MAX_OPTIONS} place options")

@@ -236,11 +236,18 @@ async def _update_event(access: Access, data: EventUpdate, venue_at: Point) -> E
     return await _reread(event_id)
 
 
-async def _open_ballot(event_id: int) -> set[int]:
-    """Lock the event for a vote: its time options' ids, while voting is open."""
+async def lock_proposal(event_id: int, refusal: str) -> Row:
+    """Lock the event for what only a proposal takes (votes, options added); a Conflict
+    that says `refusal` once it is confirmed or cancelled."""
     event = await queries.lock_event(event_id)
     if event["status"] != "proposed":
-        raise Conflict(f"Voting is closed: the event is {event['status']}")
+        raise Conflict(f"{refusal}: the event is {event['status']}")
+    return event
+
+
+async def _open_ballot(event_id: int) -> set[int]:
+    """Lock the event for a vote: its time options' ids, while voting is open."""
+    await lock_proposal(event_id, "Voting is closed")
     return {option["id"] for option in await queries.option_rows([event_id])}
 
 
