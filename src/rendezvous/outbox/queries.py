@@ -85,36 +85,29 @@ async def topic_page(topic: str, limit: int, offset: int) -> tuple[list[dict[str
     return rows, await OutboxItem.count().where(OutboxItem.topic == topic)
 
 
-async def any_due(kinds: Sequence[str], now: datetime) -> bool:
-    """Whether a claim would find something: a read, so that an idle worker never waits
-    for SQLite's write lock."""
-    row = await OutboxItem.select(OutboxItem.id).where(_claimable(kinds, now)).first()
-    return row is not None
-
-
 async def next_due(kinds: Sequence[str], now: datetime) -> datetime | None:
     """When the earliest pending item of these kinds that nobody holds is due (the
-    outbox_due index)."""
+    outbox_due index): a claim finds something if that is now or earlier."""
     row = (
         await OutboxItem.select(OutboxItem.next_attempt_at)
-        .where(
-            (OutboxItem.state == "pending")
-            & OutboxItem.kind.is_in(list(kinds))
-            & (OutboxItem.leased_until.is_null() | (OutboxItem.leased_until < now))
-        )
+        .where(_unheld(kinds, now))
         .order_by(OutboxItem.next_attempt_at)
         .first()
     )
     return row["next_attempt_at"] if row else None
 
 
-def _claimable(kinds: Sequence[str], now: datetime) -> Any:
+def _unheld(kinds: Sequence[str], now: datetime) -> Any:
+    """Pending items of these kinds that no worker's lease holds."""
     return (
         (OutboxItem.state == "pending")
         & OutboxItem.kind.is_in(list(kinds))
-        & (OutboxItem.next_attempt_at <= now)
         & (OutboxItem.leased_until.is_null() | (OutboxItem.leased_until < now))
     )
+
+
+def _claimable(kinds: Sequence[str], now: datetime) -> Any:
+    return _unheld(kinds, now) & (OutboxItem.next_attempt_at <= now)
 
 
 async def claim(

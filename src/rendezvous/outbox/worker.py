@@ -101,6 +101,7 @@ class Worker:
         self._pruned_at = 0.0
         self._stopping = False
         self._wake: asyncio.Event | None = None
+        self._next_due: datetime | None = None  # of the items nobody holds, as last read
 
     def stop(self) -> None:
         """Return from `run` once the batch in hand is done. Cancelling the worker
@@ -123,7 +124,7 @@ class Worker:
                     try:
                         while not self._stopping and await self.run_once():
                             pass
-                        pause = await self._until_next_due()
+                        pause = self._until_next_due()
                     except Exception as exc:  # the database went away: wait, then again
                         log.warning("outbox worker: %s", _reason(exc))
                     # asyncio.timeout, not wait_for: Python 3.11's wait_for can swallow a
@@ -137,20 +138,21 @@ class Worker:
                             # first, and the commits of a burst gather into one batch.
                             await asyncio.sleep(SETTLE_S)
 
-    async def _until_next_due(self) -> float:
-        """Seconds to sleep: until the next retry is due (a chat that asked to be tried
-        again in a second), at most `poll_s`."""
-        now = datetime.now(UTC)
-        due = await queries.next_due(self._kinds, now)
-        if due is None:
+    def _until_next_due(self) -> float:
+        """Seconds to sleep: until the next item the last run_once saw is due (a chat that
+        asked to be tried again in a second), at most `poll_s`."""
+        if self._next_due is None:
             return self._poll_s
-        return min(self._poll_s, max((due - now).total_seconds(), SETTLE_S))
+        wait = (self._next_due - datetime.now(UTC)).total_seconds()
+        return min(self._poll_s, max(wait, SETTLE_S))
 
     async def run_once(self) -> int:
         """Carry out one batch of due items; how many there were."""
         now = datetime.now(UTC)
         self._maybe_prune()
-        if not await queries.any_due(self._kinds, now):
+        # A read first, so that an idle worker never waits for SQLite's write lock.
+        self._next_due = await queries.next_due(self._kinds, now)
+        if self._next_due is None or self._next_due > now:
             return 0
         rows = await _claim(self._kinds, now, self._batch, self._lease)
         items = [
