@@ -24,9 +24,6 @@ from standardwebhooks.webhooks import Webhook
 from rendezvous.core.times import when
 from rendezvous.events.schemas import Event, RsvpCounts, TimeOption, Venue, VoteCounts
 from rendezvous.webhooks.formats import (
-    DEFAULT_EVENT_TYPES,
-    EVENT_TYPES,
-    KINDS,
     Destination,
     News,
     mask,
@@ -35,6 +32,7 @@ from rendezvous.webhooks.formats import (
     sign,
     text,
 )
+from rendezvous.webhooks.schemas import DEFAULT_EVENT_TYPES, EVENT_TYPES, KINDS
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 NOW = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)

@@ -23,14 +23,7 @@ import msgspec
 
 from rendezvous.core.text import one_line
 from rendezvous.core.times import when
-
-KINDS = ("generic", "discord", "slack", "telegram", "matrix")
-EVENT_TYPES = (
-    "event.proposed", "event.confirmed", "event.updated", "event.cancelled",
-    "event.reminder", "waitlist.promoted", "rsvp.changed",
-)  # fmt: skip
-# One message per answer is too chatty for most groups.
-DEFAULT_EVENT_TYPES = tuple(t for t in EVENT_TYPES if t != "rsvp.changed")
+from rendezvous.webhooks.schemas import EVENT_TYPES, KINDS
 
 MAX_OPTIONS_SHOWN = 10
 _MAX_NAME = 100  # a group's or a person's name (the API's limit)

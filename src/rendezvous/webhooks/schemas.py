@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal, cast
+from typing import Annotated, Literal, cast, get_args
 
 import msgspec
 from litestar.params import Parameter
 
 from rendezvous.core.schemas import MAX_ID, RequestBody, ResponseBody
 from rendezvous.webhooks import guard
-from rendezvous.webhooks.formats import DEFAULT_EVENT_TYPES
 
 WebhookId = Annotated[int, Parameter(ge=1, le=MAX_ID, description="the webhook's id")]
 
@@ -25,6 +24,11 @@ EventType = Literal[
     "rsvp.changed",
 ]
 DeliveryStatus = Literal["pending", "delivered", "failed"]
+
+KINDS: tuple[str, ...] = get_args(Kind)
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
+# One message per answer is too chatty for most groups.
+DEFAULT_EVENT_TYPES = tuple(t for t in EVENT_TYPES if t != "rsvp.changed")
 
 # A chat id is a number (negative for groups) or a public channel's @name.
 TelegramChatId = Annotated[
