@@ -1,6 +1,6 @@
-"""The outbox against real processes and a real SMTP server: a mail server that is down
-for a while, a process killed between commit and send, and two workers sharing one
-outbox. Nothing acknowledged is lost, and nothing is sent twice."""
+"""The outbox against real processes and a real SMTP server (and a chat server): a mail
+server that is down for a while, a process killed between commit and send, and two
+workers sharing one outbox. Nothing acknowledged is lost, and nothing is sent twice."""
 
 from __future__ import annotations
 
@@ -8,18 +8,28 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import pytest
 
 from tests.helpers import sign_up
 from tests.mailbox import Mailbox
-from tests.server import environment, fresh_database, rendezvous, serve_argv, started
+from tests.server import (
+    environment,
+    free_port,
+    fresh_database,
+    rendezvous,
+    serve_argv,
+    started,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +87,67 @@ def test_mail_committed_before_a_sigkill_is_sent_after_the_restart(
             box.wait_sync("ann@example.org", timeout=20)
             time.sleep(1)
         assert len(box.to("ann@example.org")) == 1
+
+
+class _Hook(BaseHTTPRequestHandler):
+    """A chat server that answers 204 and keeps each request's webhook-id."""
+
+    received: ClassVar[list[str]] = []
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        _Hook.received.append(self.headers["webhook-id"])
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_: object) -> None:
+        pass
+
+
+def test_a_webhook_delivery_committed_before_a_sigkill_arrives_once_after_the_restart(
+    tmp_path: Path, database: str
+) -> None:
+    hook_port = free_port()  # nothing listens there until after the kill
+    env = {"RENDEZVOUS_DATABASE_URL": database, "RENDEZVOUS_WEBHOOK_ALLOW_PRIVATE": "true"}
+    with started(serve_argv(), tmp_path, env) as (base, process):
+        with httpx.Client(base_url=base) as client:
+            ann = sign_up(client, "Ann")
+            group = client.post("/groups", json={"name": "Forum"}, headers=ann.headers).json()
+            hook = client.post(
+                f"/groups/{group['id']}/webhooks",
+                json={"kind": "generic", "url": f"http://127.0.0.1:{hook_port}/hook"},
+                headers=ann.headers,
+            )
+            assert hook.status_code == 201, hook.text
+            proposed = client.post(
+                f"/groups/{group['id']}/events",
+                json={"title": "Meet", "timezone": "UTC", "time_options": [SPAN]},
+                headers=ann.headers,
+            )
+            assert proposed.status_code == 201, proposed.text
+        log = next(tmp_path.glob("server-*.log"))
+        deadline = time.monotonic() + 10
+        while "(webhook) attempt 1 failed" not in log.read_text():  # connection refused
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    _Hook.received = []
+    receiver = ThreadingHTTPServer(("127.0.0.1", hook_port), _Hook)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    try:
+        with started(serve_argv(), tmp_path, env):
+            deadline = time.monotonic() + 20  # the retry is due 5 s after the first attempt
+            while not _Hook.received:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+            time.sleep(1)
+    finally:
+        receiver.shutdown()
+    assert len(_Hook.received) == 1
+
+
+SPAN = {"start": "2027-03-06T12:00:00Z", "end": "2027-03-06T17:00:00Z"}
 
 
 QUEUE_MAILS = """
